@@ -1,0 +1,207 @@
+package archive
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// FormatVersion is the on-disk format version this package reads and writes
+// (docs/format.md). It is stored in the meta bucket under format_version.
+const FormatVersion = 1
+
+// maxRawSize bounds how large a decompressed raw blob may be, so that a
+// corrupt blob cannot make a read allocate without limit.
+const maxRawSize = 1 << 30
+
+// Bucket and key names (docs/format.md).
+var (
+	bucketMeta      = []byte("meta")
+	bucketArticles  = []byte("articles")
+	bucketSnapshots = []byte("snapshots")
+	bucketRaw       = []byte("raw")
+	bucketAssets    = []byte("assets")
+	bucketAssetMeta = []byte("asset_meta")
+	bucketAssetURLs = []byte("asset_urls")
+
+	keyFormatVersion = []byte("format_version")
+
+	dataBuckets = [][]byte{bucketArticles, bucketSnapshots, bucketRaw, bucketAssets, bucketAssetMeta, bucketAssetURLs}
+)
+
+// Store is an open archive.
+type Store struct {
+	db   *bolt.DB
+	path string
+	enc  *zstd.Encoder
+	dec  *zstd.Decoder
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens the archive at path. Unless opts.ReadOnly, it creates the parent
+// directory and the file if missing and initialises an empty file. It waits up
+// to opts.Timeout for the file lock and then returns an error wrapping
+// ErrLocked. It refuses an archive written by a newer format version, and for
+// writing also one without a known format version.
+func Open(path string, opts Options) (*Store, error) {
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("open archive %s: %w", path, err)
+		}
+	} else if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open archive %s: %w", path, err)
+	}
+	timeout := opts.Timeout
+	if timeout < 0 {
+		// bbolt treats zero as "wait forever"; any timeout shorter than its
+		// retry interval makes it try once.
+		timeout = 1
+	}
+	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("open archive %s: %w (waited %s)", path, ErrLocked, opts.Timeout)
+		}
+		return nil, fmt.Errorf("open archive %s: %w", path, err)
+	}
+	if err := checkFormat(db, opts.ReadOnly); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open archive %s: %w", path, err)
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open archive %s: zstd encoder: %w", path, err)
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0),
+		zstd.WithDecoderMaxMemory(maxRawSize))
+	if err != nil {
+		_ = db.Close()
+		_ = enc.Close()
+		return nil, fmt.Errorf("open archive %s: zstd decoder: %w", path, err)
+	}
+	return &Store{db: db, path: path, enc: enc, dec: dec}, nil
+}
+
+// checkFormat initialises an empty archive (when writable) and checks the
+// stored format version.
+func checkFormat(db *bolt.DB, readOnly bool) error {
+	var version int
+	var present bool
+	err := db.View(func(tx *bolt.Tx) error {
+		v, ok, err := readFormatVersion(tx)
+		version, present = v, ok
+		if err != nil && !readOnly {
+			return err
+		}
+		if first, _ := tx.Cursor().First(); !ok && !readOnly && first != nil {
+			return errors.New("not a chronicle archive: it has data but no meta bucket")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if present && version > FormatVersion {
+		return fmt.Errorf("archive format version %d is newer than this program supports (%d): upgrade chronicle", version, FormatVersion)
+	}
+	if present && version != FormatVersion && !readOnly {
+		return fmt.Errorf("unknown archive format version %d (this program supports %d)", version, FormatVersion)
+	}
+	if present || readOnly {
+		// Read-only opens of damaged or foreign files are allowed so that
+		// Verify can report what is wrong.
+		return nil
+	}
+	return db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketMeta, err)
+		}
+		if err := meta.Put(keyFormatVersion, []byte(strconv.Itoa(FormatVersion))); err != nil {
+			return fmt.Errorf("write format version: %w", err)
+		}
+		for _, name := range dataBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// readFormatVersion returns the stored format version and whether one is
+// present; an unparsable value is an error.
+func readFormatVersion(tx *bolt.Tx) (int, bool, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return 0, false, nil
+	}
+	v := meta.Get(keyFormatVersion)
+	if v == nil {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(string(v))
+	if err != nil || n <= 0 {
+		return 0, false, fmt.Errorf("unreadable archive format version %q", v)
+	}
+	return n, true, nil
+}
+
+// Close closes the archive. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		if err := s.db.Close(); err != nil {
+			s.closeErr = fmt.Errorf("close archive %s: %w", s.path, err)
+		}
+		_ = s.enc.Close()
+		s.dec.Close()
+	})
+	return s.closeErr
+}
+
+// Path returns the archive's file path.
+func (s *Store) Path() string {
+	return s.path
+}
+
+// view runs fn in a read transaction, turning a bbolt panic on a damaged page
+// into an error wrapping ErrCorrupt.
+func (s *Store) view(fn func(*bolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: reading %s: %v", ErrCorrupt, s.path, r)
+		}
+	}()
+	return s.db.View(fn)
+}
+
+// update runs fn in a write transaction, turning a bbolt panic on a damaged
+// page into an error wrapping ErrCorrupt (the transaction is rolled back).
+func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: writing %s: %v", ErrCorrupt, s.path, r)
+		}
+	}()
+	return s.db.Update(fn)
+}
+
+// bucket returns the named bucket, or an error wrapping ErrCorrupt when it is
+// missing (every archive has all buckets from creation on).
+func bucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
+	b := tx.Bucket(name)
+	if b == nil {
+		return nil, fmt.Errorf("%w: bucket %s missing", ErrCorrupt, name)
+	}
+	return b, nil
+}
