@@ -1,0 +1,534 @@
+package extract
+
+import (
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// The body scorer follows Mozilla Readability's approach, with lengths in
+// runes and Chinese punctuation counted, so that Chinese text (where a clause
+// is one "word") is weighed like English.
+
+var (
+	unlikelyRe    = regexp.MustCompile(`(?i)-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|recommend|share|nav|login|copyright|hot|rank|tool`)
+	maybeRe       = regexp.MustCompile(`(?i)and|article|body|column|content|main|mathjax|shadow|text|story|entry`)
+	positiveRe    = regexp.MustCompile(`(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|detail|zw|cont`)
+	negativeRe    = regexp.MustCompile(`(?i)-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|nav|menu|recommend|(^|[\s_-])ads?([\s_-]|$)|copyright|breadcrumb|hot|rank`)
+	unlikelyRoles = map[string]bool{"menu": true, "menubar": true, "complementary": true, "navigation": true, "alert": true, "alertdialog": true, "dialog": true}
+	commaRe       = regexp.MustCompile(`[,，、،﹐︐︑⹁⸴⸲。；;]`)
+	sentenceEndRe = regexp.MustCompile(`\.( |$)|[。！？]`)
+)
+
+var divToPBlocks = map[string]bool{"a": false, "blockquote": true, "dl": true, "div": true, "img": true, "ol": true, "p": true, "pre": true, "table": true, "ul": true, "section": true, "article": true, "figure": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "iframe": true, "video": true}
+
+var phrasing = map[string]bool{"abbr": true, "audio": true, "b": true, "bdo": true, "br": true, "button": true, "cite": true, "code": true, "data": true, "datalist": true, "dfn": true, "em": true, "embed": true, "i": true, "img": true, "input": true, "kbd": true, "label": true, "mark": true, "math": true, "meter": true, "noscript": true, "object": true, "output": true, "progress": true, "q": true, "ruby": true, "samp": true, "script": true, "select": true, "small": true, "span": true, "strong": true, "sub": true, "sup": true, "textarea": true, "time": true, "var": true, "wbr": true, "a": true, "del": true, "ins": true, "font": true, "u": true, "s": true, "strike": true, "big": true, "tt": true}
+
+type scorer struct {
+	scores map[*html.Node]float64
+	strip  bool // drop unlikely candidates
+	weigh  bool // use class weights
+	clean  bool // clean conditionally
+}
+
+// generic finds the article body by scoring; nil if the page has no body.
+func (p *page) generic() *html.Node {
+	body := bodyOf(p.root)
+	if body == nil {
+		return nil
+	}
+	prune(body)
+	var best *html.Node
+	bestLen := -1
+	for _, flags := range [][3]bool{{true, true, true}, {false, true, true}, {false, false, true}, {false, false, false}} {
+		s := &scorer{scores: map[*html.Node]float64{}, strip: flags[0], weigh: flags[1], clean: flags[2]}
+		n := s.grab(clone(body))
+		if n == nil {
+			continue
+		}
+		l := textLen(n)
+		if l >= 250 || (l >= 140 && cjkShare(n) > 0.3) {
+			return n
+		}
+		if l > bestLen {
+			best, bestLen = n, l
+		}
+	}
+	return best
+}
+
+func cjkShare(n *html.Node) float64 {
+	t := textOf(n)
+	total, cjk := 0, 0
+	for _, r := range t {
+		if r > ' ' {
+			total++
+			if r >= 0x3400 && r <= 0x9fff {
+				cjk++
+			}
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return float64(cjk) / float64(total)
+}
+
+// prune drops what is never article content: scripts, styles, navigation,
+// forms, buttons, hidden elements and comments.
+func prune(body *html.Node) {
+	total := textLen(body)
+	var drop, unwrapList []*html.Node
+	walk(body, func(n *html.Node) bool {
+		switch n.Type {
+		case html.CommentNode:
+			drop = append(drop, n)
+			return false
+		case html.ElementNode:
+		default:
+			return true
+		}
+		switch n.Data {
+		case "script", "style", "noscript", "template", "nav", "aside", "footer", "button", "select", "textarea", "input", "link", "meta", "svg", "canvas", "object", "embed", "dialog":
+			drop = append(drop, n)
+			return false
+		case "form":
+			if total > 0 && textLen(n)*2 > total {
+				unwrapList = append(unwrapList, n)
+				return true
+			}
+			drop = append(drop, n)
+			return false
+		case "iframe":
+			if !isVideoURL(iframeSrc(n)) {
+				drop = append(drop, n)
+				return false
+			}
+		}
+		if hidden(n) {
+			drop = append(drop, n)
+			return false
+		}
+		return true
+	})
+	for _, n := range drop {
+		remove(n)
+	}
+	for _, n := range unwrapList {
+		unwrap(n)
+	}
+}
+
+var hiddenStyleRe = regexp.MustCompile(`(?i)display\s*:\s*none|visibility\s*:\s*hidden`)
+
+func hidden(n *html.Node) bool {
+	if hasAttr(n, "hidden") {
+		return true
+	}
+	if st := attr(n, "style"); st != "" && hiddenStyleRe.MatchString(st) {
+		return true
+	}
+	return false
+}
+
+func classID(n *html.Node) string {
+	return attr(n, "class") + " " + attr(n, "id")
+}
+
+func (s *scorer) classWeight(n *html.Node) float64 {
+	if !s.weigh {
+		return 0
+	}
+	w := 0.0
+	for _, v := range []string{attr(n, "class"), attr(n, "id")} {
+		if v == "" {
+			continue
+		}
+		if negativeRe.MatchString(v) {
+			w -= 25
+		}
+		if positiveRe.MatchString(v) {
+			w += 25
+		}
+	}
+	return w
+}
+
+func (s *scorer) initScore(n *html.Node) {
+	if _, ok := s.scores[n]; ok {
+		return
+	}
+	sc := 0.0
+	switch n.Data {
+	case "div", "article", "section", "main":
+		sc = 5
+	case "pre", "td", "blockquote":
+		sc = 3
+	case "address", "ol", "ul", "dl", "dd", "dt", "li", "form":
+		sc = -3
+	case "h1", "h2", "h3", "h4", "h5", "h6", "th":
+		sc = -5
+	}
+	s.scores[n] = sc + s.classWeight(n)
+}
+
+func linkDensity(n *html.Node) float64 {
+	total := textLen(n)
+	if total == 0 {
+		return 0
+	}
+	links := 0.0
+	for _, a := range elements(n, "a") {
+		coef := 1.0
+		if strings.HasPrefix(attr(a, "href"), "#") {
+			coef = 0.3
+		}
+		links += float64(textLen(a)) * coef
+	}
+	return links / float64(total)
+}
+
+func hasBlockChild(n *html.Node) bool {
+	found := false
+	walk(n, func(c *html.Node) bool {
+		if found {
+			return false
+		}
+		if c != n && c.Type == html.ElementNode && divToPBlocks[c.Data] {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+func isPhrasing(n *html.Node) bool {
+	if n.Type == html.TextNode {
+		return true
+	}
+	if n.Type != html.ElementNode {
+		return false
+	}
+	if phrasing[n.Data] {
+		if n.Data == "a" || n.Data == "del" || n.Data == "ins" {
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				if !isPhrasing(c) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// grab scores body (a clone it may change) and returns the article node.
+func (s *scorer) grab(body *html.Node) *html.Node {
+	var toScore []*html.Node
+	var drop []*html.Node
+	walk(body, func(n *html.Node) bool {
+		if n.Type != html.ElementNode || n == body {
+			return true
+		}
+		if s.strip {
+			m := classID(n)
+			if unlikelyRoles[attr(n, "role")] {
+				drop = append(drop, n)
+				return false
+			}
+			if strings.TrimSpace(m) != "" && unlikelyRe.MatchString(m) && !maybeRe.MatchString(m) &&
+				n.Data != "a" && n.Data != "body" && n.Data != "article" && !in(n, "table", "code") {
+				drop = append(drop, n)
+				return false
+			}
+		}
+		switch n.Data {
+		case "section", "h2", "h3", "h4", "h5", "h6", "p", "td", "pre":
+			toScore = append(toScore, n)
+		case "div":
+			if !hasBlockChild(n) {
+				n.Data, n.DataAtom = "p", atom.P
+				toScore = append(toScore, n)
+				return true
+			}
+			// Wrap runs of loose text and inline elements in <p>.
+			var run []*html.Node
+			flush := func(before *html.Node) {
+				if len(run) == 0 {
+					return
+				}
+				txt := ""
+				for _, r := range run {
+					txt += textOf(r)
+				}
+				if strings.TrimSpace(txt) != "" {
+					pn := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
+					n.InsertBefore(pn, before)
+					for _, r := range run {
+						n.RemoveChild(r)
+						pn.AppendChild(r)
+					}
+					toScore = append(toScore, pn)
+				}
+				run = run[:0]
+			}
+			for c := n.FirstChild; c != nil; {
+				next := c.NextSibling
+				if isPhrasing(c) {
+					run = append(run, c)
+				} else {
+					flush(c)
+				}
+				c = next
+			}
+			flush(nil)
+		}
+		return true
+	})
+	for _, n := range drop {
+		remove(n)
+	}
+	var candidates []*html.Node
+	for _, el := range toScore {
+		if el.Parent == nil || el.Parent.Type != html.ElementNode {
+			continue
+		}
+		txt := cleanSpace(textOf(el))
+		l := utf8.RuneCountInString(txt)
+		if l < 25 {
+			continue
+		}
+		if !attached(el, body) {
+			continue
+		}
+		score := 1 + float64(len(commaRe.FindAllStringIndex(txt, -1))+1) + math.Min(math.Floor(float64(l)/100), 3)
+		level := 0
+		for a := el.Parent; a != nil && a.Type == html.ElementNode && level < 5; a = a.Parent {
+			if _, ok := s.scores[a]; !ok {
+				s.initScore(a)
+				candidates = append(candidates, a)
+			}
+			div := 1.0
+			if level == 1 {
+				div = 2
+			} else if level > 1 {
+				div = float64(level) * 3
+			}
+			s.scores[a] += score / div
+			level++
+			if a == body {
+				break
+			}
+		}
+	}
+	if len(candidates) == 0 {
+		return body
+	}
+	for _, c := range candidates {
+		s.scores[c] *= 1 - linkDensity(c)
+	}
+	sort.SliceStable(candidates, func(i, j int) bool { return s.scores[candidates[i]] > s.scores[candidates[j]] })
+	top := candidates[0]
+	if top == body || top.Data == "html" {
+		return s.finish(body, body)
+	}
+	// Several near-top candidates under one ancestor: take the ancestor.
+	var alts []*html.Node
+	for _, c := range candidates[1:min(5, len(candidates))] {
+		if s.scores[c]/s.scores[top] >= 0.75 {
+			alts = append(alts, c)
+		}
+	}
+	if len(alts) >= 3 {
+		for a := top.Parent; a != nil && a != body; a = a.Parent {
+			n := 0
+			for _, c := range alts {
+				if isAncestor(a, c) {
+					n++
+				}
+			}
+			if n >= 3 {
+				top = a
+				s.initScore(top)
+				break
+			}
+		}
+	}
+	// Climb while the parent scores better.
+	last := s.scores[top]
+	threshold := last / 3
+	for a := top.Parent; a != nil && a != body && a.Type == html.ElementNode; a = a.Parent {
+		sc, ok := s.scores[a]
+		if !ok {
+			continue
+		}
+		if sc < threshold {
+			break
+		}
+		if sc > last {
+			top = a
+			break
+		}
+		last = sc
+	}
+	for top.Parent != nil && top.Parent != body && top.Parent.Type == html.ElementNode && elementChildren(top.Parent) == 1 {
+		top = top.Parent
+		s.initScore(top)
+	}
+	return s.finish(top, body)
+}
+
+func attached(n, root *html.Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n == root {
+			return true
+		}
+	}
+	return false
+}
+
+func isAncestor(a, n *html.Node) bool {
+	for n = n.Parent; n != nil; n = n.Parent {
+		if n == a {
+			return true
+		}
+	}
+	return false
+}
+
+func elementChildren(n *html.Node) int {
+	k := 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			k++
+		}
+	}
+	return k
+}
+
+// finish gathers top and its qualifying siblings into a new <div> and cleans it.
+func (s *scorer) finish(top, body *html.Node) *html.Node {
+	out := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	if top == body {
+		for c := body.FirstChild; c != nil; {
+			next := c.NextSibling
+			body.RemoveChild(c)
+			out.AppendChild(c)
+			c = next
+		}
+	} else {
+		topScore := s.scores[top]
+		threshold := math.Max(10, topScore*0.2)
+		parent := top.Parent
+		var keep []*html.Node
+		for c := parent.FirstChild; c != nil; c = c.NextSibling {
+			if c == top {
+				keep = append(keep, c)
+				continue
+			}
+			if c.Type != html.ElementNode {
+				continue
+			}
+			bonus := 0.0
+			if cl := attr(top, "class"); cl != "" && attr(c, "class") == cl {
+				bonus = topScore * 0.2
+			}
+			if sc, ok := s.scores[c]; ok && sc+bonus >= threshold {
+				keep = append(keep, c)
+				continue
+			}
+			if c.Data == "p" {
+				ld := linkDensity(c)
+				txt := cleanSpace(textOf(c))
+				l := utf8.RuneCountInString(txt)
+				if (l > 80 && ld < 0.25) || (l > 0 && l <= 80 && ld == 0 && sentenceEndRe.MatchString(txt)) {
+					keep = append(keep, c)
+				}
+			}
+		}
+		for _, c := range keep {
+			parent.RemoveChild(c)
+			out.AppendChild(c)
+		}
+	}
+	s.prep(out)
+	return out
+}
+
+// prep removes what readability removes from the chosen content.
+func (s *scorer) prep(root *html.Node) {
+	if s.clean {
+		for _, tag := range []string{"form", "fieldset", "table", "ul", "ol", "div", "section"} {
+			for _, n := range elements(root, tag) {
+				if attached(n, root) && s.junk(n) {
+					remove(n)
+				}
+			}
+		}
+	}
+	for _, n := range elements(root, "h1", "h2", "h3") {
+		if s.classWeight(n) < 0 {
+			remove(n)
+		}
+	}
+	for _, n := range elements(root, "h1") {
+		// The title is extracted on its own.
+		remove(n)
+	}
+}
+
+// junk is readability's "clean conditionally" test.
+func (s *scorer) junk(n *html.Node) bool {
+	if len(elements(n, "iframe", "video")) > 0 && hasVideo(n) {
+		return false
+	}
+	if in(n.Parent, "code", "pre") {
+		return false
+	}
+	weight := s.classWeight(n)
+	if weight+s.scores[n] < 0 {
+		return true
+	}
+	txt := cleanSpace(textOf(n))
+	if len(commaRe.FindAllStringIndex(txt, -1)) >= 10 {
+		return false
+	}
+	isList := n.Data == "ul" || n.Data == "ol"
+	np := float64(len(elements(n, "p")))
+	img := float64(len(elements(n, "img")))
+	li := float64(len(elements(n, "li"))) - 100
+	input := float64(len(elements(n, "input")))
+	l := utf8.RuneCountInString(txt)
+	ld := linkDensity(n)
+	inFigure := in(n, "figure")
+	switch {
+	case img > 1 && np/img < 0.5 && !inFigure:
+		return true
+	case !isList && li > np:
+		return true
+	case input > math.Floor(np/3):
+		return true
+	case !isList && l < 25 && (img == 0 || img > 2) && !inFigure && len(elements(n, "h2", "h3", "h4", "h5", "h6")) == 0:
+		return true
+	case !isList && weight < 25 && ld > 0.2:
+		return true
+	case weight >= 25 && ld > 0.5:
+		return true
+	}
+	return false
+}
+
+func hasVideo(n *html.Node) bool {
+	for _, v := range elements(n, "iframe") {
+		if isVideoURL(iframeSrc(v)) {
+			return true
+		}
+	}
+	return len(elements(n, "video")) > 0
+}
