@@ -1,0 +1,398 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/chronicle-archive/chronicle/archive"
+	"github.com/chronicle-archive/chronicle/crawler"
+	"github.com/chronicle-archive/chronicle/extract"
+	"github.com/chronicle-archive/chronicle/internal/canon"
+	"github.com/chronicle-archive/chronicle/internal/config"
+)
+
+// maxAssetsPerArticle bounds the images fetched for one article, so a page
+// with thousands of <img> cannot turn one article into an unbounded crawl.
+const maxAssetsPerArticle = 64
+
+// Summary is the result of one crawl; its JSON form is the `crawl --json`
+// contract.
+type Summary struct {
+	Sources           int   `json:"sources"`
+	PagesFetched      int   `json:"pages_fetched"`
+	ArticlesNew       int   `json:"articles_new"`
+	ArticlesUpdated   int   `json:"articles_updated"`
+	ArticlesUnchanged int   `json:"articles_unchanged"`
+	AssetsNew         int   `json:"assets_new"`
+	AssetsBytes       int64 `json:"assets_bytes"`
+	Errors            int   `json:"errors"`
+	DurationMS        int64 `json:"duration_ms"`
+
+	// SourcesFailed counts sources none of whose seeds could be read; when
+	// it equals Sources the crawl failed as a whole.
+	SourcesFailed int `json:"-"`
+}
+
+// ErrAllSourcesFailed is returned by Crawl when no source could be read at
+// all (every listing, feed and sitemap failed).
+var ErrAllSourcesFailed = errors.New("every source failed")
+
+// Crawl crawls the named sources of cfg (all when names is empty) once and
+// archives what is new or changed into store.
+func Crawl(ctx context.Context, cfg *config.Config, store *archive.Store, names []string, log zerolog.Logger) (Summary, error) {
+	start := time.Now()
+	sources, err := selectSources(cfg, names)
+	if err != nil {
+		return Summary{}, err
+	}
+	h := newHandler(store, sources, log)
+	c, err := crawler.New(crawler.Config{
+		UserAgent:          cfg.UserAgent,
+		Concurrency:        cfg.Concurrency,
+		PerHostParallelism: cfg.PerHost.Parallelism,
+		PerHostDelay:       cfg.PerHost.Delay,
+		RespectRobots:      cfg.RespectRobots,
+		Timeout:            cfg.Timeout,
+		MaxPageBytes:       cfg.MaxPageBytes,
+		MaxAssetBytes:      cfg.MaxAssetBytes,
+		Logger:             log,
+		Links:              listingLinks,
+	})
+	if err != nil {
+		return Summary{}, fmt.Errorf("set up crawler: %w", err)
+	}
+	var specs []crawler.Source
+	for _, s := range sources {
+		specs = append(specs, crawlerSource(s))
+	}
+	stats, runErr := c.Run(ctx, specs, h)
+
+	sum := h.summary()
+	sum.Sources = len(sources)
+	sum.SourcesFailed = stats.SourcesFailed
+	sum.PagesFetched = stats.PagesFetched
+	sum.Errors += stats.Errors
+	sum.DurationMS = time.Since(start).Milliseconds()
+	if runErr != nil {
+		return sum, fmt.Errorf("crawl: %w", runErr)
+	}
+	if sum.Sources > 0 && sum.SourcesFailed == sum.Sources {
+		return sum, ErrAllSourcesFailed
+	}
+	return sum, nil
+}
+
+func selectSources(cfg *config.Config, names []string) ([]*config.Source, error) {
+	if len(names) == 0 {
+		out := make([]*config.Source, 0, len(cfg.Sources))
+		for i := range cfg.Sources {
+			out = append(out, &cfg.Sources[i])
+		}
+		return out, nil
+	}
+	var out []*config.Source
+	for _, n := range names {
+		s, ok := cfg.Source(n)
+		if !ok {
+			return nil, fmt.Errorf("no source named %q in %s", n, cfg.Path)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func crawlerSource(s *config.Source) crawler.Source {
+	cs := crawler.Source{
+		Name:     s.Name,
+		Feeds:    s.Feeds,
+		Sitemaps: s.Sitemaps,
+		Match:    s.Article.MatchRE,
+	}
+	for _, l := range s.Listings {
+		cs.Listings = append(cs.Listings, crawler.Listing{URL: l.URL, Links: l.Links, Next: l.Next, MaxPages: l.MaxPages})
+	}
+	return cs
+}
+
+// listingLinks is the crawler's link finder: the crawler never parses HTML
+// itself, extraction does.
+func listingLinks(body []byte, contentType string, base *url.URL, selector string) ([]string, error) {
+	return extract.Links(extract.Input{Body: body, ContentType: contentType, URL: base}, selector)
+}
+
+// RulesFor returns the extraction rules and the zone for dates of a source.
+func RulesFor(s *config.Source) (extract.Rules, *time.Location) {
+	if s == nil {
+		return extract.Rules{}, nil
+	}
+	return extract.Rules{
+		Title:  s.Article.Title,
+		Body:   s.Article.Body,
+		Author: s.Article.Author,
+		Date:   s.Article.Date,
+		Remove: s.Article.Remove,
+	}, s.Location
+}
+
+// handler implements crawler.Handler: one fetched article page in, one
+// archive write out. The crawler calls it from several goroutines.
+type handler struct {
+	store   *archive.Store
+	sources map[string]*config.Source
+	log     zerolog.Logger
+
+	newArticles, updated, unchanged, assetsNew, errs atomic.Int64
+	assetsBytes                                      atomic.Int64
+
+	// assetMu serialises downloads of one asset URL so two articles sharing
+	// an image fetch it once.
+	assetMu sync.Map // url -> *sync.Mutex
+}
+
+var _ crawler.Handler = (*handler)(nil)
+
+func newHandler(store *archive.Store, sources []*config.Source, log zerolog.Logger) *handler {
+	h := &handler{store: store, sources: map[string]*config.Source{}, log: log}
+	for _, s := range sources {
+		h.sources[s.Name] = s
+	}
+	return h
+}
+
+func (h *handler) summary() Summary {
+	return Summary{
+		ArticlesNew:       int(h.newArticles.Load()),
+		ArticlesUpdated:   int(h.updated.Load()),
+		ArticlesUnchanged: int(h.unchanged.Load()),
+		AssetsNew:         int(h.assetsNew.Load()),
+		AssetsBytes:       h.assetsBytes.Load(),
+		Errors:            int(h.errs.Load()),
+	}
+}
+
+// Article extracts one fetched page, downloads the images it references and
+// archives the result. An error it returns is counted and logged by the
+// crawler, which goes on with the next page.
+func (h *handler) Article(ctx context.Context, p crawler.Page, f crawler.Fetcher) error {
+	log := h.log.With().Str("source", p.Source).Str("url", p.URL).Logger()
+	return h.article(ctx, p, f, log)
+}
+
+func (h *handler) article(ctx context.Context, p crawler.Page, f crawler.Fetcher, log zerolog.Logger) error {
+	ct := p.Header.Get("Content-Type")
+	if !isHTML(ct, p.Body) {
+		return fmt.Errorf("not an HTML page (Content-Type %q)", ct)
+	}
+	pageURL, err := url.Parse(p.FinalURL)
+	if err != nil || p.FinalURL == "" {
+		pageURL, err = url.Parse(p.URL)
+		if err != nil {
+			return fmt.Errorf("parse page url: %w", err)
+		}
+	}
+	rules, loc := RulesFor(h.sources[p.Source])
+	art, err := extract.Extract(extract.Input{
+		Body:        p.Body,
+		ContentType: ct,
+		URL:         pageURL,
+		FetchedAt:   p.FetchedAt,
+		Rules:       rules,
+		Location:    loc,
+	})
+	if err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	if strings.TrimSpace(art.BodyText) == "" && len(art.Videos) == 0 {
+		return errors.New("no article body found (selectors matched nothing and generic extraction found no text)")
+	}
+
+	refs, fresh := h.assets(ctx, f, art, log)
+	capture := archive.Capture{
+		URL:    articleURL(p.URL, art.Canonical),
+		Source: p.Source,
+		Fetch: archive.Fetch{
+			URL:       pageURL.String(),
+			FetchedAt: p.FetchedAt,
+			Status:    p.Status,
+			Header:    p.Header,
+			Raw:       p.Body,
+		},
+		Content:   content(art),
+		Assets:    fresh,
+		AssetRefs: refs,
+	}
+	res, err := h.store.Put(ctx, capture)
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	switch {
+	case res.NewArticle:
+		h.newArticles.Add(1)
+		log.Debug().Str("id", res.Article.Short()).Msg("new article")
+	case res.Changed:
+		h.updated.Add(1)
+		log.Info().Str("id", res.Article.Short()).Int("version", res.Version).Msg("article changed")
+	default:
+		h.unchanged.Add(1)
+	}
+	h.assetsNew.Add(int64(res.AssetsNew))
+	h.assetsBytes.Add(res.AssetsBytes)
+	return nil
+}
+
+// articleURL picks the URL that identifies the article: rel=canonical when
+// the page gives a usable one, else the URL it was fetched under. A canonical
+// that points at a site's front page (a common misconfiguration) would fold
+// every article into one, so it is ignored.
+func articleURL(fetched, canonical string) string {
+	if canonical == "" {
+		return fetched
+	}
+	c, err := canon.URL(canonical)
+	if err != nil {
+		return fetched
+	}
+	cu, err := url.Parse(c)
+	if err != nil || (cu.Scheme != "http" && cu.Scheme != "https") {
+		return fetched
+	}
+	fu, err := url.Parse(fetched)
+	if err == nil && (cu.Path == "" || cu.Path == "/") && fu.Path != "" && fu.Path != "/" {
+		return fetched
+	}
+	return c
+}
+
+// assets returns a reference for every image of the article that is in the
+// archive or could be downloaded now, and the bytes of those downloaded.
+// A failed image is logged and counted; the article is archived without it.
+func (h *handler) assets(ctx context.Context, f crawler.Fetcher, art *extract.Article, log zerolog.Logger) ([]archive.AssetRef, []archive.AssetData) {
+	var refs []archive.AssetRef
+	var fresh []archive.AssetData
+	seen := map[string]bool{}
+	for _, u := range assetURLs(art) {
+		if seen[u] || len(seen) >= maxAssetsPerArticle {
+			continue
+		}
+		seen[u] = true
+		ref, data, err := h.asset(ctx, f, u)
+		if err != nil {
+			if ctx.Err() != nil {
+				return refs, fresh
+			}
+			var fe fetchError
+			if !errors.As(err, &fe) { // the crawler counts and logs failed fetches itself
+				h.errs.Add(1)
+				log.Warn().Err(err).Str("asset", u).Msg("image not archived")
+			}
+			continue
+		}
+		refs = append(refs, ref)
+		if data != nil {
+			fresh = append(fresh, *data)
+		}
+	}
+	return refs, fresh
+}
+
+func (h *handler) asset(ctx context.Context, f crawler.Fetcher, u string) (archive.AssetRef, *archive.AssetData, error) {
+	mu, _ := h.assetMu.LoadOrStore(u, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+
+	if sha, ok, err := h.store.AssetByURL(u); err != nil {
+		return archive.AssetRef{}, nil, fmt.Errorf("look up asset: %w", err)
+	} else if ok {
+		return archive.AssetRef{URL: u, SHA: sha}, nil, nil
+	}
+	page, err := f.FetchAsset(ctx, u)
+	if err != nil {
+		return archive.AssetRef{}, nil, fetchError{err}
+	}
+	if page.Status != http.StatusOK {
+		return archive.AssetRef{}, nil, fmt.Errorf("fetch asset: HTTP %d", page.Status)
+	}
+	ct := page.Header.Get("Content-Type")
+	if !isImageOrVideo(ct, page.Body) {
+		return archive.AssetRef{}, nil, fmt.Errorf("not an image (Content-Type %q, content sniffed as %q)", ct, http.DetectContentType(page.Body))
+	}
+	sha := archive.Hash(page.Body)
+	return archive.AssetRef{URL: u, SHA: sha}, &archive.AssetData{URL: u, ContentType: ct, Data: page.Body}, nil
+}
+
+// fetchError is a failed asset download, already counted and logged by the
+// crawler.
+type fetchError struct{ err error }
+
+func (e fetchError) Error() string { return e.err.Error() }
+func (e fetchError) Unwrap() error { return e.err }
+
+// assetURLs lists what an article's snapshot keeps a copy of: its lead
+// image, every body image and every video poster.
+func assetURLs(art *extract.Article) []string {
+	var out []string
+	if art.LeadImage != "" {
+		out = append(out, art.LeadImage)
+	}
+	for _, im := range art.Images {
+		out = append(out, im.URL)
+	}
+	for _, v := range art.Videos {
+		if v.Poster != "" {
+			out = append(out, v.Poster)
+		}
+	}
+	return out
+}
+
+func content(a *extract.Article) archive.Content {
+	c := archive.Content{
+		Title:      a.Title,
+		Author:     a.Author,
+		Published:  a.Published,
+		Categories: a.Categories,
+		LeadImage:  a.LeadImage,
+		BodyHTML:   a.BodyHTML,
+		BodyText:   a.BodyText,
+	}
+	for _, im := range a.Images {
+		c.Images = append(c.Images, im.URL)
+	}
+	for _, v := range a.Videos {
+		c.Videos = append(c.Videos, v.URL)
+	}
+	return c
+}
+
+func isHTML(contentType string, body []byte) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt == "" {
+		mt, _, _ = mime.ParseMediaType(http.DetectContentType(body))
+	}
+	return mt == "text/html" || mt == "application/xhtml+xml"
+}
+
+// isImageOrVideo requires both the declared type and the bytes to agree that
+// this is media, so an HTML error page served at an image URL is refused.
+func isImageOrVideo(contentType string, body []byte) bool {
+	sniffed := http.DetectContentType(body)
+	if strings.HasPrefix(sniffed, "text/") {
+		return false
+	}
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if strings.HasPrefix(mt, "image/") || strings.HasPrefix(mt, "video/") {
+		return true
+	}
+	// Some servers send octet-stream for images: trust the bytes then.
+	return strings.HasPrefix(sniffed, "image/") || strings.HasPrefix(sniffed, "video/")
+}
