@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goccy/go-yaml"
 
@@ -282,4 +283,45 @@ func topLevelKeys(head string) []string {
 		}
 	}
 	return keys
+}
+
+func TestArchivedFieldsAreRight(t *testing.T) {
+	e := newEnv(t)
+	e.crawl()
+	cases := []struct {
+		path, title, author, published, video string
+	}{
+		{"/article/1001.html", "地铁5号线南延段今日开通运营 沿线居民通勤时间缩短近半", "本报记者 林晓", "2021-11-20T04:27:00Z", ""},
+		{"/article/1002.html", "市科技馆“宇宙与生命”新展厅开放 三百余件展品等你来探索", "本报记者 韩雪", "2021-11-19T10:05:00Z", "https://v.qq.com/iframe/player.html?vid=k3300xyzq1a"},
+		{"/article/1004.html", "2021青川马拉松鸣枪开跑 两万名跑者畅跑滨江赛道", "体育记者 高远", "2021-11-21T06:05:00Z", ""}, // JSON-LD, no .author
+		{"/article/1005.html", "百年老街完成修缮 重现青砖黛瓦旧时风貌", "本报记者 周宁", "2021-11-17T08:30:00Z", ""},       // served as GBK
+	}
+	for _, tc := range cases {
+		s := e.show(e.srv.URL + tc.path)
+		if s.Title != tc.title || s.Author != tc.author {
+			t.Errorf("%s: title %q author %q, want %q %q", tc.path, s.Title, s.Author, tc.title, tc.author)
+		}
+		if s.Published == nil || s.Published.UTC().Format(time.RFC3339) != tc.published {
+			t.Errorf("%s: published %v, want %s", tc.path, s.Published, tc.published)
+		}
+		if tc.video != "" && (len(s.Videos) == 0 || !strings.HasPrefix(s.Videos[0], tc.video)) {
+			t.Errorf("%s: videos %v, want %s", tc.path, s.Videos, tc.video)
+		}
+		if tc.video != "" && !strings.Contains(s.BodyHTML, "<iframe") {
+			t.Errorf("%s: the video iframe was dropped from the body", tc.path)
+		}
+		if len(s.Images) == 0 || len(s.Assets) == 0 {
+			t.Errorf("%s: images %v, archived %v", tc.path, s.Images, s.Assets)
+		}
+		for _, im := range s.Images {
+			if !strings.HasPrefix(im, "http://") && !strings.HasPrefix(im, "https://") {
+				t.Errorf("%s: image URL %q is not absolute", tc.path, im)
+			}
+		}
+		for _, bad := range []string{"<script", "onclick", "阅读 ", "data-original"} {
+			if strings.Contains(s.BodyHTML, bad) {
+				t.Errorf("%s: body keeps %q", tc.path, bad)
+			}
+		}
+	}
 }
