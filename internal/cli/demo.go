@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,6 +42,15 @@ temporary directory by default), ready for the other commands.`,
 	}
 	cmd.Flags().StringVar(&o.dir, "dir", "", "where to put the archive, config and posts (default: a new temporary directory)")
 	return cmd
+}
+
+// progName is how the user ran chronicle, for commands we suggest: a
+// binary built by `go run` lives in a temporary directory.
+func progName() string {
+	if len(os.Args) > 0 && strings.Contains(os.Args[0], "go-build") {
+		return "go run ./cmd/chronicle"
+	}
+	return "chronicle"
 }
 
 func runDemo(ctx context.Context, g *globals, o demoOptions) error {
@@ -129,10 +139,11 @@ Results in %s:
   posts/         the Hexo posts
 
 Try:
-  chronicle --config %s list
-  chronicle --config %s show <ID>
-  chronicle --config %s verify
-`, dir, humanBytes(size), cfgPath, cfgPath, cfgPath)
+  %[4]s --config %[3]s list
+  %[4]s --config %[3]s show <ID>
+  %[4]s --config %[3]s export --format hexo
+  %[4]s --config %[3]s verify
+`, dir, humanBytes(size), cfgPath, progName())
 	if !rep.OK {
 		return failure{}
 	}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -382,17 +383,21 @@ func isHTML(contentType string, body []byte) bool {
 	return mt == "text/html" || mt == "application/xhtml+xml"
 }
 
-// isImageOrVideo requires both the declared type and the bytes to agree that
-// this is media, so an HTML error page served at an image URL is refused.
+// isImageOrVideo requires the declared type and the bytes to agree that this
+// is media, so an HTML error or captcha page served at an image URL is
+// refused. A server that declares nothing useful (octet-stream) is judged
+// by the bytes alone.
 func isImageOrVideo(contentType string, body []byte) bool {
 	sniffed := http.DetectContentType(body)
-	if strings.HasPrefix(sniffed, "text/") {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case mt == "image/svg+xml":
+		return bytes.Contains(body[:min(len(body), 4096)], []byte("<svg"))
+	case strings.HasPrefix(mt, "image/"), strings.HasPrefix(mt, "video/"):
+		return !strings.HasPrefix(sniffed, "text/")
+	case mt == "", mt == "application/octet-stream", mt == "binary/octet-stream":
+		return strings.HasPrefix(sniffed, "image/") || strings.HasPrefix(sniffed, "video/")
+	default:
 		return false
 	}
-	mt, _, _ := mime.ParseMediaType(contentType)
-	if strings.HasPrefix(mt, "image/") || strings.HasPrefix(mt, "video/") {
-		return true
-	}
-	// Some servers send octet-stream for images: trust the bytes then.
-	return strings.HasPrefix(sniffed, "image/") || strings.HasPrefix(sniffed, "video/")
 }

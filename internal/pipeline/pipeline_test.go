@@ -1,0 +1,148 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/chronicle-archive/chronicle/archive"
+	"github.com/chronicle-archive/chronicle/archive/archivetest"
+	"github.com/chronicle-archive/chronicle/internal/config"
+	"github.com/chronicle-archive/chronicle/internal/newssite"
+)
+
+func TestArticleURL(t *testing.T) {
+	tests := []struct {
+		name, fetched, canonical, want string
+	}{
+		{"no canonical", "https://a.example/n/1.html", "", "https://a.example/n/1.html"},
+		{"canonical honoured, tracking removed", "https://a.example/n/1.html?from=rss", "https://A.example/n/1.html?utm_source=x#top", "https://a.example/n/1.html"},
+		{"canonical to another host", "https://m.a.example/n/1.html", "https://www.a.example/n/1.html", "https://www.a.example/n/1.html"},
+		{"canonical to the front page ignored", "https://a.example/n/1.html", "https://a.example/", "https://a.example/n/1.html"},
+		{"non-http canonical ignored", "https://a.example/n/1.html", "javascript:alert(1)", "https://a.example/n/1.html"},
+		{"relative canonical ignored", "https://a.example/n/1.html", "/n/1.html", "https://a.example/n/1.html"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := articleURL(tc.fetched, tc.canonical); got != tc.want {
+				t.Errorf("articleURL(%q, %q) = %q, want %q", tc.fetched, tc.canonical, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestIsImageOrVideo(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+	tests := []struct {
+		ct   string
+		body []byte
+		want bool
+	}{
+		{"image/png", png, true},
+		{"application/octet-stream", png, true},
+		{"image/jpeg", []byte("<!DOCTYPE html><html><body>Not found</body></html>"), false},
+		{"text/html", []byte("<html>captcha</html>"), false},
+		{"text/html", png, false},
+		{"video/mp4", []byte("\x00\x00\x00\x18ftypmp42"), true},
+		{"image/svg+xml", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>`), true},
+		{"image/svg+xml", []byte("<html><body>502</body></html>"), false},
+	}
+	for _, tc := range tests {
+		if got := isImageOrVideo(tc.ct, tc.body); got != tc.want {
+			t.Errorf("isImageOrVideo(%q, %q) = %v, want %v", tc.ct, tc.body[:8], got, tc.want)
+		}
+	}
+}
+
+// testConfig parses the sample site's config with the archive in dir.
+func testConfig(tb testing.TB, base, dir string) *config.Config {
+	tb.Helper()
+	cfg, err := config.Parse(strings.NewReader(newssite.ConfigYAML(base, filepath.Join(dir, "a.db"), filepath.Join(dir, "posts"))), "config.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
+}
+
+func TestHTMLAtAnImageURLIsNotArchived(t *testing.T) {
+	site := newssite.New()
+	mux := http.NewServeMux()
+	mux.Handle("/", site)
+	// A CDN that answers an error page with 200 for one image.
+	mux.HandleFunc("/img/city.jpg", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/jpeg")
+		fmt.Fprint(w, "<!DOCTYPE html><html><body>Access denied</body></html>")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	st := archivetest.New(t)
+	cfg := testConfig(t, srv.URL, t.TempDir())
+	sum, err := Crawl(context.Background(), cfg, st, nil, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.ArticlesNew != len(site.ArticlePaths()) {
+		t.Errorf("articles: %+v", sum)
+	}
+	if sum.Errors == 0 {
+		t.Errorf("the HTML answer at an image URL was not counted as an error: %+v", sum)
+	}
+	sha, ok, err := st.AssetByURL(srv.URL + "/img/city.jpg")
+	if err != nil || ok {
+		t.Errorf("AssetByURL(city.jpg) = %v, %v, %v: the error page was archived as an image", sha, ok, err)
+	}
+}
+
+func TestCrawlOnlyNamedSources(t *testing.T) {
+	st := archivetest.New(t)
+	cfg := testConfig(t, "http://127.0.0.1:1", t.TempDir())
+	if _, err := Crawl(context.Background(), cfg, st, []string{"nope"}, zerolog.Nop()); err == nil {
+		t.Error("crawl of an unknown source name did not fail")
+	}
+	// Every seed of the only source is unreachable: the crawl as a whole failed.
+	sum, err := Crawl(context.Background(), cfg, st, []string{"sample"}, zerolog.Nop())
+	if err != ErrAllSourcesFailed {
+		t.Errorf("crawl of an unreachable site: %v, %+v", err, sum)
+	}
+}
+
+// BenchmarkCrawlSampleSite measures a first crawl of the bundled sample
+// site (16 pages, 10 images) into a new archive: fetch, extract, archive.
+func BenchmarkCrawlSampleSite(b *testing.B) {
+	srv := httptest.NewServer(newssite.New())
+	defer srv.Close()
+	var pages int
+	var size int64
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dir := b.TempDir()
+		cfg := testConfig(b, srv.URL, dir)
+		st, err := archive.Open(cfg.Archive, archive.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		sum, err := Crawl(context.Background(), cfg, st, nil, zerolog.Nop())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		st.Close()
+		if fi, err := os.Stat(cfg.Archive); err == nil {
+			size = fi.Size()
+		}
+		pages += sum.PagesFetched + sum.AssetsNew
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(pages)/b.Elapsed().Seconds(), "fetches/s")
+	b.ReportMetric(float64(size), "archive-bytes")
+}
