@@ -199,6 +199,21 @@ func (g *globals) openArchive(cfg *config.Config, readOnly bool) (*archive.Store
 	return st, err
 }
 
+// readArchive runs fn with the config and the archive opened read-only,
+// and closes the archive afterwards.
+func (g *globals) readArchive(fn func(*config.Config, *archive.Store) error) error {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := g.openArchive(cfg, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(cfg, st)
+}
+
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/chronicle-archive/chronicle/archive"
+	"github.com/chronicle-archive/chronicle/internal/config"
 )
 
 type listOptions struct {
@@ -32,45 +35,38 @@ func newListCommand(g *globals) *cobra.Command {
 		Short: "List the archived articles",
 		Args:  wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			st, err := g.openArchive(cfg, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			arts, err := st.Articles(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("list %s: %w", cfg.Archive, err)
-			}
-			only := map[string]bool{}
-			for _, s := range o.sources {
-				only[s] = true
-			}
-			entries := []listEntry{}
-			for _, a := range arts {
-				if len(only) > 0 && !only[a.Source] {
-					continue
-				}
-				entries = append(entries, listEntry{ID: a.ID.Short(), URL: a.URL, Title: a.Title, Source: a.Source,
-					Versions: a.Versions, FirstSeen: a.FirstSeen.UTC(), LastSeen: a.LastSeen.UTC()})
-			}
-			if o.json {
-				b, err := json.Marshal(entries)
+			return g.readArchive(func(cfg *config.Config, st *archive.Store) error {
+				arts, err := st.Articles(cmd.Context())
 				if err != nil {
-					return err
+					return fmt.Errorf("list %s: %w", cfg.Archive, err)
 				}
-				fmt.Fprintln(g.stdout, string(b))
-				return nil
-			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSOURCE\tVERSIONS\tLAST SEEN\tTITLE")
-			for _, e := range entries {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.ID, e.Source, e.Versions, e.LastSeen.Format("2006-01-02 15:04"), e.Title)
-			}
-			return tw.Flush()
+				only := map[string]bool{}
+				for _, s := range o.sources {
+					only[s] = true
+				}
+				entries := []listEntry{}
+				for _, a := range arts {
+					if len(only) > 0 && !only[a.Source] {
+						continue
+					}
+					entries = append(entries, listEntry{ID: a.ID.Short(), URL: a.URL, Title: a.Title, Source: a.Source,
+						Versions: a.Versions, FirstSeen: a.FirstSeen.UTC(), LastSeen: a.LastSeen.UTC()})
+				}
+				if o.json {
+					b, err := json.Marshal(entries)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintln(g.stdout, string(b))
+					return nil
+				}
+				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSOURCE\tVERSIONS\tLAST SEEN\tTITLE")
+				for _, e := range entries {
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.ID, e.Source, e.Versions, e.LastSeen.Format("2006-01-02 15:04"), e.Title)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.Flags().StringArrayVar(&o.sources, "source", nil, "only this source (repeatable)")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chronicle-archive/chronicle/archive"
 	"github.com/chronicle-archive/chronicle/internal/canon"
+	"github.com/chronicle-archive/chronicle/internal/config"
 )
 
 type showOptions struct {
@@ -54,31 +55,24 @@ func newShowCommand(g *globals) *cobra.Command {
 		Short: "Show one archived article (the latest version unless --version)",
 		Args:  wrapArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			st, err := g.openArchive(cfg, true)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			info, err := lookup(st, args[0])
-			if err != nil {
-				return err
-			}
-			if o.version < 0 || o.version > info.Versions {
-				return usagef("--version %d: article %s has versions 1 to %d", o.version, info.ID.Short(), info.Versions)
-			}
-			snap, err := st.Snapshot(info.ID, o.version)
-			if err != nil {
-				return fmt.Errorf("read article %s: %w", info.ID.Short(), err)
-			}
-			if o.json {
-				return printShowJSON(g, info, snap)
-			}
-			printShow(g, info, snap)
-			return nil
+			return g.readArchive(func(cfg *config.Config, st *archive.Store) error {
+				info, err := lookup(st, args[0])
+				if err != nil {
+					return err
+				}
+				if o.version < 0 || o.version > info.Versions {
+					return usagef("--version %d: article %s has versions 1 to %d", o.version, info.ID.Short(), info.Versions)
+				}
+				snap, err := st.Snapshot(info.ID, o.version)
+				if err != nil {
+					return fmt.Errorf("read article %s: %w", info.ID.Short(), err)
+				}
+				if o.json {
+					return printShowJSON(g, info, snap)
+				}
+				printShow(g, info, snap)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().IntVar(&o.version, "version", 0, "version number (default: the latest)")
