@@ -20,7 +20,7 @@ var layers = map[string]struct {
 	project []string
 	third   []string
 }{
-	"internal/canon":      {},
+	"internal/canon":      {third: []string{"golang.org/x/net/publicsuffix"}},
 	"crawler":             {project: []string{"internal/canon"}, third: []string{"github.com/gocolly/colly/v2", "github.com/mmcdole/gofeed", "github.com/rs/zerolog", "github.com/temoto/robotstxt"}},
 	"extract":             {third: []string{"github.com/PuerkitoBio/goquery", "github.com/andybalholm/cascadia", "github.com/microcosm-cc/bluemonday", "golang.org/x/net", "golang.org/x/text"}},
 	"archive":             {third: []string{"go.etcd.io/bbolt", "github.com/klauspost/compress"}},

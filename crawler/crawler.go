@@ -35,6 +35,9 @@ var (
 	// ErrStatus is returned (wrapped with the URL and status) for a response
 	// whose status is not 2xx; the Page is returned with it.
 	ErrStatus = errors.New("unexpected http status")
+	// ErrEncoding is returned (wrapped) for a response in a content-encoding
+	// other than gzip, which the crawler neither asks for nor decodes.
+	ErrEncoding = errors.New("unsupported content-encoding")
 	// ErrDisallowed is returned (wrapped) when robots.txt forbids a URL.
 	ErrDisallowed = errors.New("disallowed by robots.txt")
 )

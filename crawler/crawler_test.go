@@ -681,3 +681,24 @@ func TestFetchAssetContext(t *testing.T) {
 		t.Error("FetchAsset accepted a data: url")
 	}
 }
+
+func TestUnsupportedContentEncodingIsAnError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "br")
+		w.Write([]byte("not brotli at all"))
+	}))
+	defer srv.Close()
+	c, err := New(Config{RespectRobots: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &recorder{}
+	stats, err := c.Run(context.Background(), []Source{{Name: "s", Sitemaps: []string{srv.URL + "/sitemap.xml"}}}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Errors != 1 || stats.SourcesFailed != 1 || stats.PagesFetched != 0 {
+		t.Errorf("a br-encoded answer: %+v, want one error and nothing fetched", stats)
+	}
+}

@@ -97,6 +97,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else if kind != "asset" && looksGzipped(resp.Header.Get("Content-Type"), req.URL.Path) {
 		sniff = true
 	}
+	if enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); !gz && enc != "" && enc != "identity" {
+		// br, deflate, zstd...: we asked for none of them, and the bytes
+		// would be archived still encoded.
+		resp.Body.Close()
+		release()
+		return nil, fmt.Errorf("%s: content-encoding %q: %w", req.URL, enc, ErrEncoding)
+	}
 	resp.Uncompressed = true
 
 	if !gz && !sniff && resp.ContentLength > limit {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // ErrNotAbsolute is returned (wrapped) for a URL without a scheme or host.
@@ -141,4 +143,33 @@ func cleanQuery(raw string) string {
 // feeds and sitemaps).
 func trim(s string) string {
 	return strings.Trim(s, " \t\r\n\f\v")
+}
+
+// SameSite reports whether two absolute URLs belong to the same site: the
+// same registrable domain (eTLD+1, from the public suffix list), so that
+// m.example.com and www.example.com are one site and example.com and
+// other.com, or a.github.io and b.github.io, are not. IP addresses and
+// single-label hosts must match exactly, port aside.
+func SameSite(a, b string) bool {
+	ua, err := url.Parse(a)
+	if err != nil {
+		return false
+	}
+	ub, err := url.Parse(b)
+	if err != nil {
+		return false
+	}
+	ha, hb := strings.ToLower(ua.Hostname()), strings.ToLower(ub.Hostname())
+	if ha == "" || hb == "" {
+		return false
+	}
+	if ha == hb {
+		return true
+	}
+	sa, err := publicsuffix.EffectiveTLDPlusOne(ha)
+	if err != nil {
+		return false
+	}
+	sb, err := publicsuffix.EffectiveTLDPlusOne(hb)
+	return err == nil && sa == sb
 }

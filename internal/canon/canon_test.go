@@ -109,3 +109,26 @@ func FuzzURL(f *testing.F) {
 		}
 	})
 }
+
+func TestSameSite(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"https://www.example.com/a", "https://m.example.com/b", true},
+		{"https://example.com/a", "http://EXAMPLE.com:8080/b", true},
+		{"https://example.com/a", "https://other.com/a", false},
+		{"https://a.github.io/", "https://b.github.io/", false},
+		{"https://news.bbc.co.uk/", "https://www.bbc.co.uk/", true},
+		{"http://127.0.0.1:8080/a", "http://127.0.0.1:9090/b", true},
+		{"http://127.0.0.1/a", "http://127.0.0.2/b", false},
+		{"http://localhost/a", "http://localhost:1/b", true},
+		{"/relative", "https://example.com/", false},
+		{"::bad", "https://example.com/", false},
+	}
+	for _, tc := range tests {
+		if got := SameSite(tc.a, tc.b); got != tc.want {
+			t.Errorf("SameSite(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

@@ -44,6 +44,10 @@ type Summary struct {
 	SourcesFailed int `json:"-"`
 }
 
+// errArchiveFailed stops a crawl: once a write to the archive fails (a full
+// disk, a damaged file), every further page would fail the same way.
+var errArchiveFailed = errors.New("archive write failed, crawl stopped")
+
 // ErrAllSourcesFailed is returned by Crawl when no source could be read at
 // all (every listing, feed and sitemap failed).
 var ErrAllSourcesFailed = errors.New("every source failed")
@@ -56,7 +60,9 @@ func Crawl(ctx context.Context, cfg *config.Config, store *archive.Store, names 
 	if err != nil {
 		return Summary{}, err
 	}
-	h := newHandler(store, sources, log)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	h := newHandler(store, sources, log, cancel)
 	c, err := crawler.New(crawler.Config{
 		UserAgent:          cfg.UserAgent,
 		Concurrency:        cfg.Concurrency,
@@ -77,6 +83,9 @@ func Crawl(ctx context.Context, cfg *config.Config, store *archive.Store, names 
 		specs = append(specs, crawlerSource(s))
 	}
 	stats, runErr := c.Run(ctx, specs, h)
+	if cause := context.Cause(ctx); errors.Is(cause, errArchiveFailed) {
+		runErr = cause
+	}
 
 	sum := h.summary()
 	sum.Sources = len(sources)
@@ -151,6 +160,7 @@ type handler struct {
 	store   *archive.Store
 	sources map[string]*config.Source
 	log     zerolog.Logger
+	stop    context.CancelCauseFunc // ends the crawl when the archive fails
 
 	newArticles, updated, unchanged, assetsNew, errs atomic.Int64
 	assetsBytes                                      atomic.Int64
@@ -162,8 +172,8 @@ type handler struct {
 
 var _ crawler.Handler = (*handler)(nil)
 
-func newHandler(store *archive.Store, sources []*config.Source, log zerolog.Logger) *handler {
-	h := &handler{store: store, sources: map[string]*config.Source{}, log: log}
+func newHandler(store *archive.Store, sources []*config.Source, log zerolog.Logger, stop context.CancelCauseFunc) *handler {
+	h := &handler{store: store, sources: map[string]*config.Source{}, log: log, stop: stop}
 	for _, s := range sources {
 		h.sources[s.Name] = s
 	}
@@ -234,6 +244,9 @@ func (h *handler) article(ctx context.Context, p crawler.Page, f crawler.Fetcher
 	}
 	res, err := h.store.Put(ctx, capture)
 	if err != nil {
+		if ctx.Err() == nil {
+			h.stop(fmt.Errorf("%w: %s: %w", errArchiveFailed, h.store.Path(), err))
+		}
 		return fmt.Errorf("archive: %w", err)
 	}
 	switch {
@@ -252,9 +265,11 @@ func (h *handler) article(ctx context.Context, p crawler.Page, f crawler.Fetcher
 }
 
 // articleURL picks the URL that identifies the article: rel=canonical when
-// the page gives a usable one, else the URL it was fetched under. A canonical
-// that points at a site's front page (a common misconfiguration) would fold
-// every article into one, so it is ignored.
+// the page gives a usable one, else the URL it was fetched under. A
+// canonical is ignored when it points at another site (a page could
+// otherwise overwrite any archived article by naming it) or at a site's
+// front page (a common misconfiguration that would fold every article into
+// one).
 func articleURL(fetched, canonical string) string {
 	if canonical == "" {
 		return fetched
@@ -264,12 +279,13 @@ func articleURL(fetched, canonical string) string {
 		return fetched
 	}
 	cu, err := url.Parse(c)
-	if err != nil || (cu.Scheme != "http" && cu.Scheme != "https") {
+	if err != nil || (cu.Scheme != "http" && cu.Scheme != "https") || !canon.SameSite(fetched, c) {
 		return fetched
 	}
-	fu, err := url.Parse(fetched)
-	if err == nil && (cu.Path == "" || cu.Path == "/") && fu.Path != "" && fu.Path != "/" {
-		return fetched
+	if cu.Path == "" || cu.Path == "/" {
+		if fu, err := url.Parse(fetched); err == nil && fu.Path != "" && fu.Path != "/" {
+			return fetched
+		}
 	}
 	return c
 }
@@ -281,7 +297,11 @@ func (h *handler) assets(ctx context.Context, f crawler.Fetcher, art *extract.Ar
 	var refs []archive.AssetRef
 	var fresh []archive.AssetData
 	seen := map[string]bool{}
-	for _, u := range assetURLs(art) {
+	urls := assetURLs(art)
+	if len(urls) > maxAssetsPerArticle {
+		log.Warn().Int("images", len(urls)).Int("archived", maxAssetsPerArticle).Msg("article has more images than are archived per article; the rest stay remote")
+	}
+	for _, u := range urls {
 		if seen[u] || len(seen) >= maxAssetsPerArticle {
 			continue
 		}
@@ -312,6 +332,7 @@ func (h *handler) asset(ctx context.Context, f crawler.Fetcher, u string) (archi
 	defer mu.(*sync.Mutex).Unlock()
 
 	if sha, ok, err := h.store.AssetByURL(u); err != nil {
+		h.stop(fmt.Errorf("%w: %s: %w", errArchiveFailed, h.store.Path(), err))
 		return archive.AssetRef{}, nil, fmt.Errorf("look up asset: %w", err)
 	} else if ok {
 		return archive.AssetRef{URL: u, SHA: sha}, nil, nil
@@ -375,10 +396,16 @@ func content(a *extract.Article) archive.Content {
 	return c
 }
 
+// isHTML requires a page to be declared HTML (or not declared at all) and
+// to look like text: binary bytes served as text/html are no article.
 func isHTML(contentType string, body []byte) bool {
+	sniffed := http.DetectContentType(body)
+	if !strings.HasPrefix(sniffed, "text/") {
+		return false
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil || mt == "" {
-		mt, _, _ = mime.ParseMediaType(http.DetectContentType(body))
+		return strings.HasPrefix(sniffed, "text/html")
 	}
 	return mt == "text/html" || mt == "application/xhtml+xml"
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -24,7 +25,8 @@ func TestArticleURL(t *testing.T) {
 	}{
 		{"no canonical", "https://a.example/n/1.html", "", "https://a.example/n/1.html"},
 		{"canonical honoured, tracking removed", "https://a.example/n/1.html?from=rss", "https://A.example/n/1.html?utm_source=x#top", "https://a.example/n/1.html"},
-		{"canonical to another host", "https://m.a.example/n/1.html", "https://www.a.example/n/1.html", "https://www.a.example/n/1.html"},
+		{"canonical to another host of the site", "https://m.news.example.com/n/1.html", "https://www.news.example.com/n/1.html", "https://www.news.example.com/n/1.html"},
+		{"canonical to another site ignored", "https://evil.example.net/n/1.html", "https://news.example.com/n/1.html", "https://evil.example.net/n/1.html"},
 		{"canonical to the front page ignored", "https://a.example/n/1.html", "https://a.example/", "https://a.example/n/1.html"},
 		{"non-http canonical ignored", "https://a.example/n/1.html", "javascript:alert(1)", "https://a.example/n/1.html"},
 		{"relative canonical ignored", "https://a.example/n/1.html", "/n/1.html", "https://a.example/n/1.html"},
@@ -145,4 +147,44 @@ func BenchmarkCrawlSampleSite(b *testing.B) {
 	}
 	b.ReportMetric(float64(pages)/b.Elapsed().Seconds(), "fetches/s")
 	b.ReportMetric(float64(size), "archive-bytes")
+}
+
+func TestIsHTML(t *testing.T) {
+	tests := []struct {
+		ct   string
+		body string
+		want bool
+	}{
+		{"text/html; charset=gbk", "<html><head><title>\xc4\xe3\xba\xc3</title></head></html>", true},
+		{"", "<!DOCTYPE html><html><body>x</body></html>", true},
+		{"application/xhtml+xml", "<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\"></html>", true},
+		{"text/html", "\x00\x01\x02\x03\x89\x10binary\x00garbage", false},
+		{"application/pdf", "%PDF-1.7", false},
+		{"image/png", "\x89PNG\r\n\x1a\n", false},
+		{"", "plain words, no markup", false},
+	}
+	for _, tc := range tests {
+		if got := isHTML(tc.ct, []byte(tc.body)); got != tc.want {
+			t.Errorf("isHTML(%q, %q) = %v, want %v", tc.ct, tc.body, got, tc.want)
+		}
+	}
+}
+
+func TestArchiveFailureStopsTheCrawl(t *testing.T) {
+	srv := httptest.NewServer(newssite.New())
+	defer srv.Close()
+	dir := t.TempDir()
+	cfg := testConfig(t, srv.URL, dir)
+	st, err := archive.Open(cfg.Archive, archive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close() // every write now fails, as on a full disk or a damaged file
+	sum, err := Crawl(context.Background(), cfg, st, nil, zerolog.Nop())
+	if !errors.Is(err, errArchiveFailed) {
+		t.Fatalf("crawl into a failing archive: err %v, want %v", err, errArchiveFailed)
+	}
+	if sum.ArticlesNew != 0 {
+		t.Errorf("summary claims archived articles: %+v", sum)
+	}
 }
