@@ -186,8 +186,19 @@ func textLen(n *html.Node) int {
 	return utf8.RuneCountInString(cleanSpace(textOf(n)))
 }
 
+// cleanSpace collapses whitespace and drops control characters (a title
+// with an escape sequence in it must not reach a terminal or a file name).
 func cleanSpace(s string) string {
-	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+	s = strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 var blockTags = map[string]bool{

@@ -122,7 +122,7 @@ func countNodes(n *html.Node, limit int) int {
 func Extract(in Input) (*Article, error) {
 	p, cs, err := parse(in)
 	if err != nil {
-		return nil, fmt.Errorf("extract: %w", err)
+		return nil, fmt.Errorf("parse page: %w", err)
 	}
 	for _, sel := range in.Rules.Remove {
 		if strings.TrimSpace(sel) != "" {

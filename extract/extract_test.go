@@ -471,3 +471,17 @@ func TestRulesFallBack(t *testing.T) {
 		t.Errorf("fallback failed: %+v", a)
 	}
 }
+
+func TestControlCharactersAreDropped(t *testing.T) {
+	page := "<html><head><title>Bad\x01\x07\x1b[31m title</title></head><body><article><h1>Bad\x1b[31m\x07 title</h1>" +
+		"<p>" + strings.Repeat("Some ordinary words of an article body, long enough to be the body. ", 8) + "\x1b[2J</p></article></body></html>"
+	a, err := Extract(Input{Body: []byte(page), URL: mustURL(t, "https://example.org/a/1.html"), FetchedAt: fetched})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]string{"title": a.Title, "body text": a.BodyText} {
+		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\n' }) {
+			t.Errorf("%s keeps control characters: %q", name, v)
+		}
+	}
+}

@@ -224,8 +224,12 @@ func TestExportParsesBackAsHexoPosts(t *testing.T) {
 			t.Errorf("%s: comments: true", f)
 		}
 		wantDate := s.FetchedAt
-		if s.Published != nil {
-			wantDate = *s.Published
+		if s.Published != "" {
+			p, err := time.Parse(time.RFC3339, s.Published)
+			if err != nil {
+				t.Fatalf("show --json published %q: %v", s.Published, err)
+			}
+			wantDate = p
 		}
 		if want := wantDate.UTC().Format(http.TimeFormat); fm.Date != want {
 			t.Errorf("%s: date %q, want %q", f, fm.Date, want)
@@ -301,7 +305,7 @@ func TestArchivedFieldsAreRight(t *testing.T) {
 		if s.Title != tc.title || s.Author != tc.author {
 			t.Errorf("%s: title %q author %q, want %q %q", tc.path, s.Title, s.Author, tc.title, tc.author)
 		}
-		if s.Published == nil || s.Published.UTC().Format(time.RFC3339) != tc.published {
+		if s.Published != tc.published {
 			t.Errorf("%s: published %v, want %s", tc.path, s.Published, tc.published)
 		}
 		if tc.video != "" && (len(s.Videos) == 0 || !strings.HasPrefix(s.Videos[0], tc.video)) {
@@ -323,5 +327,29 @@ func TestArchivedFieldsAreRight(t *testing.T) {
 				t.Errorf("%s: body keeps %q", tc.path, bad)
 			}
 		}
+	}
+}
+
+func TestDemo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"--log-level", "warn", "demo", "--dir", dir}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{"Crawled 16 pages", "8 articles", "Exported 8 Hexo posts", "no problems", dir} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+	posts, _ := filepath.Glob(filepath.Join(dir, "posts", "*.md"))
+	if len(posts) != 8 {
+		t.Errorf("demo wrote %d posts, want 8", len(posts))
+	}
+	// The directory now holds a demo: a second run must not overwrite it.
+	out.Reset()
+	errb.Reset()
+	if code := Main(context.Background(), []string{"demo", "--dir", dir}, &out, &errb); code != ExitUsage {
+		t.Errorf("demo into a used directory: exit %d, want 2 (%s)", code, errb.String())
 	}
 }

@@ -61,8 +61,15 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 			return fmt.Errorf("create demo directory: %w", err)
 		}
 		dir = d
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create demo directory: %w", err)
+	} else {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create demo directory: %w", err)
+		}
+		for _, name := range []string{"config.yaml", "chronicle.db", "posts"} {
+			if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+				return usagef("--dir %s already holds %s: give an empty or new directory", dir, name)
+			}
+		}
 	}
 	dir, _ = filepath.Abs(dir)
 

@@ -204,7 +204,7 @@ func readLimited(file string, limit int64) ([]byte, error) {
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", file, err)
+		return nil, err // *PathError: names the operation and the file
 	}
 	if int64(len(b)) > limit {
 		return nil, fmt.Errorf("%s: larger than %d bytes", file, limit)

@@ -132,6 +132,8 @@ func TestExitCodes(t *testing.T) {
 			{"export", "--format", "pdf"},
 			{"export", "--format", "hexo", "--since", "yesterday"},
 			{"show"},
+			{"show", "ab"},
+			{"list", "--source", "nope"},
 			{"crawl", "--source", "nope"},
 			{"--log-level", "loud", "list"},
 		} {

@@ -36,6 +36,11 @@ func newListCommand(g *globals) *cobra.Command {
 		Args:  wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.readArchive(func(cfg *config.Config, st *archive.Store) error {
+				for _, name := range o.sources {
+					if _, ok := cfg.Source(name); !ok {
+						return usagef("--source %s: no such source in %s", name, cfg.Path)
+					}
+				}
 				arts, err := st.Articles(cmd.Context())
 				if err != nil {
 					return fmt.Errorf("list %s: %w", cfg.Archive, err)

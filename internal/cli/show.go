@@ -31,7 +31,7 @@ type showJSON struct {
 	Status      int                 `json:"status"`
 	Title       string              `json:"title"`
 	Author      string              `json:"author"`
-	Published   *time.Time          `json:"published"`
+	Published   string              `json:"published"` // RFC 3339, "" when unknown
 	Categories  []string            `json:"categories"`
 	LeadImage   string              `json:"lead_image"`
 	BodyHTML    string              `json:"body_html"`
@@ -82,6 +82,9 @@ func newShowCommand(g *globals) *cobra.Command {
 
 // lookup finds an article by ID (or unique ID prefix) or by URL.
 func lookup(st *archive.Store, ref string) (archive.ArticleInfo, error) {
+	if !strings.Contains(ref, "://") && len(ref) < 6 {
+		return archive.ArticleInfo{}, usagef("%q: give at least 6 characters of an ID, or a URL", ref)
+	}
 	key := ref
 	if strings.Contains(ref, "://") {
 		if c, err := canon.URL(ref); err == nil {
@@ -105,8 +108,7 @@ func printShowJSON(g *globals, info archive.ArticleInfo, s *archive.Snapshot) er
 		ContentHash: s.ContentHash.String(), Header: s.Header,
 	}
 	if !s.Content.Published.IsZero() {
-		p := s.Content.Published
-		out.Published = &p
+		out.Published = s.Content.Published.UTC().Format(time.RFC3339)
 	}
 	for _, a := range s.Assets {
 		out.Assets = append(out.Assets, showAsset{URL: a.URL, SHA256: a.SHA.String()})
@@ -130,7 +132,7 @@ func printShow(g *globals, info archive.ArticleInfo, s *archive.Snapshot) {
 	if !s.Content.Published.IsZero() {
 		fmt.Fprintf(w, "published: %s\n", s.Content.Published.Format(time.RFC3339))
 	}
-	fmt.Fprintf(w, "images:    %d archived of %d\n", len(s.Assets), len(s.Content.Images))
+	fmt.Fprintf(w, "images:    %d in the body; %d files archived (lead image and video posters included)\n", len(s.Content.Images), len(s.Assets))
 	if len(s.Content.Videos) > 0 {
 		fmt.Fprintf(w, "videos:    %s\n", strings.Join(s.Content.Videos, ", "))
 	}
