@@ -121,6 +121,15 @@ Start with 'chronicle demo' (offline), then write a config.yaml and run
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			// A long-running scheduler logs for a log collector unless told otherwise.
+			if cmd.Name() == "schedule" && !cmd.Flags().Changed("log-format") {
+				g.logFormat = "json"
+			}
+			// From cron (stderr not a terminal) a crawl that goes well is
+			// quiet: only warnings and errors, unless a level was asked for.
+			if cmd.Name() == "crawl" && !cmd.Flags().Changed("log-level") && !isTerminal(g.stderr) {
+				g.logLevel = "warn"
+			}
 			return g.setup()
 		},
 	}
@@ -136,8 +145,10 @@ Start with 'chronicle demo' (offline), then write a config.yaml and run
 		newVerifyCommand(g),
 		newListCommand(g),
 		newShowCommand(g),
+		newHistoryCommand(g),
 		newExtractCommand(g),
 		newDemoCommand(g),
+		newScheduleCommand(g),
 	)
 	return root
 }

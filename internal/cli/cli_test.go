@@ -47,6 +47,11 @@ func newEnv(t testing.TB) *env {
 	return e
 }
 
+// newssiteConfig is the config newEnv wrote.
+func newssiteConfig(e *env) string {
+	return newssite.ConfigYAML(e.srv.URL, e.archive, e.posts)
+}
+
 func (e *env) writeConfig(text string) {
 	e.t.Helper()
 	if err := os.WriteFile(e.cfg, []byte(text), 0o644); err != nil {
@@ -75,8 +80,13 @@ func (e *env) must(args ...string) string {
 
 func (e *env) crawl() pipeline.Summary {
 	e.t.Helper()
+	return e.crawlArgs()
+}
+
+func (e *env) crawlArgs(args ...string) pipeline.Summary {
+	e.t.Helper()
 	var s pipeline.Summary
-	if err := json.Unmarshal([]byte(e.must("crawl", "--json")), &s); err != nil {
+	if err := json.Unmarshal([]byte(e.must(append([]string{"crawl", "--json"}, args...)...)), &s); err != nil {
 		e.t.Fatalf("crawl --json: %v", err)
 	}
 	return s
@@ -166,6 +176,13 @@ func TestRecrawlUnchangedAddsNoVersionChangedAddsOne(t *testing.T) {
 	v1 := e.show(e.srv.URL+path, "--version", "1")
 	if v1.BodyText != before.BodyText {
 		t.Errorf("version 1 changed after the edit")
+	}
+
+	hist := e.must("history", before.ID)
+	for _, want := range []string{"version 1 ", "version 2 ", "--- version 1", "+++ version 2", "+更正：" + string(old)} {
+		if !strings.Contains(hist, want) {
+			t.Errorf("history lacks %q:\n%s", want, hist)
+		}
 	}
 }
 
@@ -351,5 +368,44 @@ func TestDemo(t *testing.T) {
 	errb.Reset()
 	if code := Main(context.Background(), []string{"demo", "--dir", dir}, &out, &errb); code != ExitUsage {
 		t.Errorf("demo into a used directory: exit %d, want 2 (%s)", code, errb.String())
+	}
+}
+
+func TestCrawlIsQuietForCron(t *testing.T) {
+	e := newEnv(t)
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"--config", e.cfg, "crawl"}, &out, &errb)
+	if code != 0 || out.Len() != 0 || errb.Len() != 0 {
+		t.Errorf("a clean crawl off a terminal: exit %d, stdout %q, stderr %q; want silence", code, out.String(), errb.String())
+	}
+}
+
+func TestMaxDurationStopsCleanly(t *testing.T) {
+	site := newssite.New()
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/article/") {
+			time.Sleep(300 * time.Millisecond)
+		}
+		site.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(slow)
+	defer srv.Close()
+	e := newEnv(t)
+	e.writeConfig(strings.Replace(newssite.ConfigYAML(srv.URL, e.archive, e.posts), "concurrency: 4", "concurrency: 1", 1))
+
+	start := time.Now()
+	first := e.crawlArgs("--max-duration", "500ms")
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("--max-duration 500ms: the crawl took %v", took)
+	}
+	if first.ArticlesNew >= len(site.ArticlePaths()) {
+		t.Fatalf("a 500ms crawl of a slow site archived everything: %+v", first)
+	}
+	second := e.crawlArgs()
+	if first.ArticlesNew+second.ArticlesNew != len(site.ArticlePaths()) {
+		t.Errorf("after a stopped crawl and a full one: %d + %d articles, want %d", first.ArticlesNew, second.ArticlesNew, len(site.ArticlePaths()))
+	}
+	if code, out, _ := e.run("verify"); code != 0 {
+		t.Errorf("verify after a stopped crawl: exit %d\n%s", code, out)
 	}
 }

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -11,8 +13,9 @@ import (
 )
 
 type crawlOptions struct {
-	sources []string
-	json    bool
+	sources     []string
+	json        bool
+	maxDuration time.Duration
 }
 
 func newCrawlCommand(g *globals) *cobra.Command {
@@ -28,6 +31,12 @@ add no version.
 A page or image that fails is logged and counted; the crawl goes on and still
 exits 0. It exits 1 only when every source failed.
 
+--max-duration stops the crawl cleanly after that long: no new fetch starts,
+what was archived stays archived, and the next crawl picks up the rest.
+
+When not on a terminal (cron), a crawl in which nothing failed prints nothing
+and logs only warnings, unless --json or --log-level ask for more.
+
 ` + exitHelp,
 		Args: wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -36,6 +45,7 @@ exits 0. It exits 1 only when every source failed.
 	}
 	cmd.Flags().StringArrayVar(&o.sources, "source", nil, "crawl only this source (repeatable)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print the summary as one JSON object")
+	cmd.Flags().DurationVar(&o.maxDuration, "max-duration", 0, "stop cleanly after this long (e.g. 20m); 0 = no limit")
 	return cmd
 }
 
@@ -56,7 +66,18 @@ func runCrawl(cmd *cobra.Command, g *globals, o crawlOptions) error {
 	if err != nil {
 		return err
 	}
-	sum, crawlErr := pipeline.Crawl(cmd.Context(), cfg, st, o.sources, g.log)
+	ctx := cmd.Context()
+	if o.maxDuration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, o.maxDuration, errMaxDuration)
+		defer cancel()
+	}
+	sum, crawlErr := pipeline.Crawl(ctx, cfg, st, o.sources, g.log)
+	stopped := errors.Is(context.Cause(ctx), errMaxDuration)
+	if stopped {
+		g.log.Info().Dur("max_duration", o.maxDuration).Msg("crawl stopped at --max-duration; the next crawl picks up the rest")
+		crawlErr = nil
+	}
 	if cerr := st.Close(); cerr != nil && crawlErr == nil {
 		crawlErr = fmt.Errorf("close archive: %w", cerr)
 	}
@@ -65,10 +86,13 @@ func runCrawl(cmd *cobra.Command, g *globals, o crawlOptions) error {
 		Int("new", sum.ArticlesNew).Int("updated", sum.ArticlesUpdated).Int("unchanged", sum.ArticlesUnchanged).
 		Int("assets_new", sum.AssetsNew).Int("errors", sum.Errors).Int64("ms", sum.DurationMS).
 		Msg("crawl finished")
-	if o.json {
+	switch {
+	case o.json:
 		b, _ := json.Marshal(sum)
 		fmt.Fprintln(g.stdout, string(b))
-	} else {
+	case !isTerminal(g.stdout) && sum.Errors == 0 && crawlErr == nil:
+		// cron: all is well, say nothing
+	default:
 		fmt.Fprintf(g.stdout, "%d sources, %d pages: %d new, %d updated, %d unchanged articles; %d new images (%s); %d errors in %.1fs\n",
 			sum.Sources, sum.PagesFetched, sum.ArticlesNew, sum.ArticlesUpdated, sum.ArticlesUnchanged,
 			sum.AssetsNew, humanBytes(sum.AssetsBytes), sum.Errors, float64(sum.DurationMS)/1000)
@@ -78,6 +102,9 @@ func runCrawl(cmd *cobra.Command, g *globals, o crawlOptions) error {
 	}
 	return crawlErr
 }
+
+// errMaxDuration is the cause of a crawl stopped by --max-duration.
+var errMaxDuration = errors.New("--max-duration reached")
 
 func humanBytes(n int64) string {
 	const unit = 1024

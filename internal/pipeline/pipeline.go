@@ -44,9 +44,9 @@ type Summary struct {
 	SourcesFailed int `json:"-"`
 }
 
-// errArchiveFailed stops a crawl: once a write to the archive fails (a full
+// ErrArchiveFailed stops a crawl: once a write to the archive fails (a full
 // disk, a damaged file), every further page would fail the same way.
-var errArchiveFailed = errors.New("archive write failed, crawl stopped")
+var ErrArchiveFailed = errors.New("archive write failed, crawl stopped")
 
 // ErrAllSourcesFailed is returned by Crawl when no source could be read at
 // all (every listing, feed and sitemap failed).
@@ -83,7 +83,7 @@ func Crawl(ctx context.Context, cfg *config.Config, store *archive.Store, names 
 		specs = append(specs, crawlerSource(s))
 	}
 	stats, runErr := c.Run(ctx, specs, h)
-	if cause := context.Cause(ctx); errors.Is(cause, errArchiveFailed) {
+	if cause := context.Cause(ctx); errors.Is(cause, ErrArchiveFailed) {
 		runErr = cause
 	}
 
@@ -245,7 +245,7 @@ func (h *handler) article(ctx context.Context, p crawler.Page, f crawler.Fetcher
 	res, err := h.store.Put(ctx, capture)
 	if err != nil {
 		if ctx.Err() == nil {
-			h.stop(fmt.Errorf("%w: %s: %w", errArchiveFailed, h.store.Path(), err))
+			h.stop(fmt.Errorf("%w: %s: %w", ErrArchiveFailed, h.store.Path(), err))
 		}
 		return fmt.Errorf("archive: %w", err)
 	}
@@ -332,7 +332,7 @@ func (h *handler) asset(ctx context.Context, f crawler.Fetcher, u string) (archi
 	defer mu.(*sync.Mutex).Unlock()
 
 	if sha, ok, err := h.store.AssetByURL(u); err != nil {
-		h.stop(fmt.Errorf("%w: %s: %w", errArchiveFailed, h.store.Path(), err))
+		h.stop(fmt.Errorf("%w: %s: %w", ErrArchiveFailed, h.store.Path(), err))
 		return archive.AssetRef{}, nil, fmt.Errorf("look up asset: %w", err)
 	} else if ok {
 		return archive.AssetRef{URL: u, SHA: sha}, nil, nil

@@ -181,8 +181,8 @@ func TestArchiveFailureStopsTheCrawl(t *testing.T) {
 	}
 	st.Close() // every write now fails, as on a full disk or a damaged file
 	sum, err := Crawl(context.Background(), cfg, st, nil, zerolog.Nop())
-	if !errors.Is(err, errArchiveFailed) {
-		t.Fatalf("crawl into a failing archive: err %v, want %v", err, errArchiveFailed)
+	if !errors.Is(err, ErrArchiveFailed) {
+		t.Fatalf("crawl into a failing archive: err %v, want %v", err, ErrArchiveFailed)
 	}
 	if sum.ArticlesNew != 0 {
 		t.Errorf("summary claims archived articles: %+v", sum)
