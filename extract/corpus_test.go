@@ -62,7 +62,7 @@ func TestCorpusScore(t *testing.T) {
 	}
 }
 
-func readGz(t *testing.T, path string) []byte {
+func readGz(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -80,4 +80,30 @@ func readGz(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return raw
+}
+
+// BenchmarkCorpus extracts every page of the corpus named by CHRONICLE_CORPUS.
+func BenchmarkCorpus(b *testing.B) {
+	dir := os.Getenv("CHRONICLE_CORPUS")
+	if dir == "" {
+		b.Skip("CHRONICLE_CORPUS not set")
+	}
+	var pages [][]byte
+	size := 0
+	for _, set := range []string{"aeb", "zh"} {
+		files, _ := filepath.Glob(filepath.Join(dir, set, "html", "*.html.gz"))
+		for _, f := range files {
+			raw := readGz(b, f)
+			pages = append(pages, raw)
+			size += len(raw)
+		}
+	}
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		for _, p := range pages {
+			if _, err := Extract(Input{Body: p, FetchedAt: fetched}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }

@@ -81,7 +81,8 @@ func (p *page) published() time.Time {
 	if !found.IsZero() {
 		return found
 	}
-	return p.parseDate(truncate(blockText(bodyOf(p.root)), 20000))
+	// The page's text, links left out: a date in a link is another page's.
+	return p.parseDate(truncate(blockTextOf(bodyOf(p.root), true), 20000))
 }
 
 func truncate(s string, n int) string {

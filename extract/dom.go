@@ -214,6 +214,12 @@ var blockTags = map[string]bool{
 // blockText is n's readable text: one paragraph per block, paragraphs
 // separated by a blank line, whitespace collapsed.
 func blockText(n *html.Node) string {
+	return blockTextOf(n, false)
+}
+
+// blockTextOf is blockText, leaving out the text of links when noLinks is
+// set.
+func blockTextOf(n *html.Node, noLinks bool) string {
 	var paras []string
 	var cur strings.Builder
 	flush := func() {
@@ -234,6 +240,10 @@ func blockText(n *html.Node) string {
 			switch n.Data {
 			case "script", "style", "noscript", "template", "head", "title":
 				return
+			case "a":
+				if noLinks {
+					return
+				}
 			}
 		}
 		block := n.Type == html.ElementNode && blockTags[n.Data]

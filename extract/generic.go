@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -15,25 +14,19 @@ import (
 // runes and Chinese punctuation counted, so that Chinese text (where a clause
 // is one "word") is weighed like English.
 
-var (
-	unlikelyRe    = regexp.MustCompile(`(?i)-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|recommend|share|nav|login|copyright|hot|rank|tool`)
-	maybeRe       = regexp.MustCompile(`(?i)and|article|body|column|content|main|mathjax|shadow|text|story|entry`)
-	positiveRe    = regexp.MustCompile(`(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|detail|zw|cont`)
-	negativeRe    = regexp.MustCompile(`(?i)-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|nav|menu|recommend|(^|[\s_-])ads?([\s_-]|$)|copyright|breadcrumb|hot|rank`)
-	unlikelyRoles = map[string]bool{"menu": true, "menubar": true, "complementary": true, "navigation": true, "alert": true, "alertdialog": true, "dialog": true}
-	commaRe       = regexp.MustCompile(`[,，、،﹐︐︑⹁⸴⸲。；;]`)
-	sentenceEndRe = regexp.MustCompile(`\.( |$)|[。！？]`)
-)
+var unlikelyRoles = map[string]bool{"menu": true, "menubar": true, "complementary": true, "navigation": true, "alert": true, "alertdialog": true, "dialog": true}
 
 var divToPBlocks = map[string]bool{"a": false, "blockquote": true, "dl": true, "div": true, "img": true, "ol": true, "p": true, "pre": true, "table": true, "ul": true, "section": true, "article": true, "figure": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "iframe": true, "video": true}
 
 var phrasing = map[string]bool{"abbr": true, "audio": true, "b": true, "bdo": true, "br": true, "button": true, "cite": true, "code": true, "data": true, "datalist": true, "dfn": true, "em": true, "embed": true, "i": true, "img": true, "input": true, "kbd": true, "label": true, "mark": true, "math": true, "meter": true, "noscript": true, "object": true, "output": true, "progress": true, "q": true, "ruby": true, "samp": true, "script": true, "select": true, "small": true, "span": true, "strong": true, "sub": true, "sup": true, "textarea": true, "time": true, "var": true, "wbr": true, "a": true, "del": true, "ins": true, "font": true, "u": true, "s": true, "strike": true, "big": true, "tt": true}
 
 type scorer struct {
-	scores map[*html.Node]float64
-	strip  bool // drop unlikely candidates
-	weigh  bool // use class weights
-	clean  bool // clean conditionally
+	scores  map[*html.Node]float64
+	weights map[*html.Node]float64
+	stats   map[*html.Node]*nodeStat
+	strip   bool // drop unlikely candidates
+	weigh   bool // use class weights
+	clean   bool // clean conditionally
 }
 
 // generic finds the article body by scoring; nil if the page has no body.
@@ -46,18 +39,22 @@ func (p *page) generic() *html.Node {
 	var best *html.Node
 	bestLen := -1
 	for _, flags := range [][3]bool{{true, true, true}, {false, true, true}, {false, false, true}, {false, false, false}} {
-		s := &scorer{scores: map[*html.Node]float64{}, strip: flags[0], weigh: flags[1], clean: flags[2]}
+		s := &scorer{scores: map[*html.Node]float64{}, weights: map[*html.Node]float64{}, stats: map[*html.Node]*nodeStat{}, strip: flags[0], weigh: flags[1], clean: flags[2]}
 		n := s.grab(clone(body))
 		if n == nil {
 			continue
 		}
 		l := textLen(n)
 		if l >= 250 || (l >= 140 && cjkShare(n) > 0.3) {
-			return n
+			best = n
+			break
 		}
 		if l > bestLen {
 			best, bestLen = n, l
 		}
+	}
+	if best != nil {
+		stripBoilerplate(best)
 	}
 	return best
 }
@@ -82,7 +79,7 @@ func cjkShare(n *html.Node) float64 {
 // prune drops what is never article content: scripts, styles, navigation,
 // forms, buttons, hidden elements and comments.
 func prune(body *html.Node) {
-	total := textLen(body)
+	total := -1 // measured only if the page has a form
 	var drop, unwrapList []*html.Node
 	walk(body, func(n *html.Node) bool {
 		switch n.Type {
@@ -98,6 +95,9 @@ func prune(body *html.Node) {
 			drop = append(drop, n)
 			return false
 		case "form":
+			if total < 0 {
+				total = textLen(body)
+			}
 			if total > 0 && textLen(n)*2 > total {
 				unwrapList = append(unwrapList, n)
 				return true
@@ -144,18 +144,23 @@ func (s *scorer) classWeight(n *html.Node) float64 {
 	if !s.weigh {
 		return 0
 	}
+	if w, ok := s.weights[n]; ok {
+		return w
+	}
 	w := 0.0
 	for _, v := range []string{attr(n, "class"), attr(n, "id")} {
 		if v == "" {
 			continue
 		}
-		if negativeRe.MatchString(v) {
+		v = strings.ToLower(v)
+		if negativeClass(v) {
 			w -= 25
 		}
-		if positiveRe.MatchString(v) {
+		if positiveClass(v) {
 			w += 25
 		}
 	}
+	s.weights[n] = w
 	return w
 }
 
@@ -177,35 +182,24 @@ func (s *scorer) initScore(n *html.Node) {
 	s.scores[n] = sc + s.classWeight(n)
 }
 
-func linkDensity(n *html.Node) float64 {
-	total := textLen(n)
-	if total == 0 {
-		return 0
+// stat is n's cached subtree measure.
+func (s *scorer) stat(n *html.Node) *nodeStat {
+	if st := s.stats[n]; st != nil {
+		return st
 	}
-	links := 0.0
-	for _, a := range elements(n, "a") {
-		coef := 1.0
-		if strings.HasPrefix(attr(a, "href"), "#") {
-			coef = 0.3
-		}
-		links += float64(textLen(a)) * coef
-	}
-	return links / float64(total)
+	return computeStats(n, s.stats)
 }
 
-func hasBlockChild(n *html.Node) bool {
-	found := false
-	walk(n, func(c *html.Node) bool {
-		if found {
-			return false
-		}
-		if c != n && c.Type == html.ElementNode && divToPBlocks[c.Data] {
-			found = true
-			return false
-		}
-		return true
-	})
-	return found
+func (s *scorer) linkDensity(n *html.Node) float64 {
+	st := s.stat(n)
+	if st.text == 0 {
+		return 0
+	}
+	return st.link / float64(st.text)
+}
+
+func linkDensity(n *html.Node) float64 {
+	return (&scorer{stats: map[*html.Node]*nodeStat{}}).linkDensity(n)
 }
 
 func isPhrasing(n *html.Node) bool {
@@ -232,17 +226,17 @@ func isPhrasing(n *html.Node) bool {
 func (s *scorer) grab(body *html.Node) *html.Node {
 	var toScore []*html.Node
 	var drop []*html.Node
+	hasBlock := blockDescendants(body)
 	walk(body, func(n *html.Node) bool {
 		if n.Type != html.ElementNode || n == body {
 			return true
 		}
 		if s.strip {
-			m := classID(n)
 			if unlikelyRoles[attr(n, "role")] {
 				drop = append(drop, n)
 				return false
 			}
-			if strings.TrimSpace(m) != "" && unlikelyRe.MatchString(m) && !maybeRe.MatchString(m) &&
+			if unlikely(lowerClassID(n)) &&
 				n.Data != "a" && n.Data != "body" && n.Data != "article" && !in(n, "table", "code") {
 				drop = append(drop, n)
 				return false
@@ -252,7 +246,7 @@ func (s *scorer) grab(body *html.Node) *html.Node {
 		case "section", "h2", "h3", "h4", "h5", "h6", "p", "td", "pre":
 			toScore = append(toScore, n)
 		case "div":
-			if !hasBlockChild(n) {
+			if !hasBlock[n] {
 				n.Data, n.DataAtom = "p", atom.P
 				toScore = append(toScore, n)
 				return true
@@ -294,20 +288,21 @@ func (s *scorer) grab(body *html.Node) *html.Node {
 	for _, n := range drop {
 		remove(n)
 	}
+	computeStats(body, s.stats)
 	var candidates []*html.Node
 	for _, el := range toScore {
 		if el.Parent == nil || el.Parent.Type != html.ElementNode {
 			continue
 		}
-		txt := cleanSpace(textOf(el))
-		l := utf8.RuneCountInString(txt)
-		if l < 25 {
+		st := s.stats[el]
+		if st == nil || st.text < 25 {
 			continue
 		}
 		if !attached(el, body) {
 			continue
 		}
-		score := 1 + float64(len(commaRe.FindAllStringIndex(txt, -1))+1) + math.Min(math.Floor(float64(l)/100), 3)
+		l := st.text
+		score := 1 + float64(st.commas+1) + math.Min(math.Floor(float64(l)/100), 3)
 		level := 0
 		for a := el.Parent; a != nil && a.Type == html.ElementNode && level < 5; a = a.Parent {
 			if _, ok := s.scores[a]; !ok {
@@ -331,7 +326,7 @@ func (s *scorer) grab(body *html.Node) *html.Node {
 		return body
 	}
 	for _, c := range candidates {
-		s.scores[c] *= 1 - linkDensity(c)
+		s.scores[c] *= 1 - s.linkDensity(c)
 	}
 	sort.SliceStable(candidates, func(i, j int) bool { return s.scores[candidates[i]] > s.scores[candidates[j]] })
 	top := candidates[0]
@@ -444,10 +439,9 @@ func (s *scorer) finish(top, body *html.Node) *html.Node {
 				continue
 			}
 			if c.Data == "p" {
-				ld := linkDensity(c)
-				txt := cleanSpace(textOf(c))
-				l := utf8.RuneCountInString(txt)
-				if (l > 80 && ld < 0.25) || (l > 0 && l <= 80 && ld == 0 && sentenceEndRe.MatchString(txt)) {
+				ld := s.linkDensity(c)
+				l := s.stat(c).text
+				if (l > 80 && ld < 0.25) || (l > 0 && l <= 80 && ld == 0 && sentenceEnd(textOf(c))) {
 					keep = append(keep, c)
 				}
 			}
@@ -463,6 +457,7 @@ func (s *scorer) finish(top, body *html.Node) *html.Node {
 
 // prep removes what readability removes from the chosen content.
 func (s *scorer) prep(root *html.Node) {
+	s.stats = map[*html.Node]*nodeStat{} // measures from before the move are stale
 	if s.clean {
 		for _, tag := range []string{"form", "fieldset", "table", "ul", "ol", "div", "section"} {
 			for _, n := range elements(root, tag) {
@@ -495,8 +490,8 @@ func (s *scorer) junk(n *html.Node) bool {
 	if weight+s.scores[n] < 0 {
 		return true
 	}
-	txt := cleanSpace(textOf(n))
-	if len(commaRe.FindAllStringIndex(txt, -1)) >= 10 {
+	st := s.stat(n)
+	if st.commas >= 10 {
 		return false
 	}
 	isList := n.Data == "ul" || n.Data == "ol"
@@ -504,8 +499,8 @@ func (s *scorer) junk(n *html.Node) bool {
 	img := float64(len(elements(n, "img")))
 	li := float64(len(elements(n, "li"))) - 100
 	input := float64(len(elements(n, "input")))
-	l := utf8.RuneCountInString(txt)
-	ld := linkDensity(n)
+	l := st.text
+	ld := s.linkDensity(n)
 	inFigure := in(n, "figure")
 	switch {
 	case img > 1 && np/img < 0.5 && !inFigure:
@@ -522,6 +517,16 @@ func (s *scorer) junk(n *html.Node) bool {
 		return true
 	}
 	return false
+}
+
+// sentenceEnd reports whether s ends a sentence somewhere: ". " or a final
+// ".", or a Chinese full stop, exclamation or question mark.
+func sentenceEnd(s string) bool {
+	s = strings.TrimRight(s, " \t\n\r")
+	if strings.HasSuffix(s, ".") || strings.Contains(s, ". ") {
+		return true
+	}
+	return strings.ContainsAny(s, "。！？")
 }
 
 func hasVideo(n *html.Node) bool {

@@ -303,7 +303,7 @@ var (
 		regexp.MustCompile(`(?:责任编辑|责\s*编|编\s*辑)\s*[：:]\s*([^\n]{1,40})`),
 		regexp.MustCompile(`来\s*源\s*[：:]\s*([^\n]{1,40})`),
 	}
-	nameStopRe   = regexp.MustCompile(`[（(【\[<《|｜/，,。；;！!？?：:"“”）)\]】]|来源|发布|时间|日期|编辑|责任|摄影|原标题|阅读|点击|评论|分享|字号|报道`)
+	nameStopRe   = regexp.MustCompile(`[（(【\[<《|｜/，,。；;！!？?：:"“”）)\]】]|来源|发布|时间|日期|编辑|责任|摄影|原标题|阅读|点击|评论|分享|字号|报道|采访|出自|表示|获悉|透露`)
 	hanOnlyRe    = regexp.MustCompile(`^[\p{Han}·•]+$`)
 	hanRe        = regexp.MustCompile(`\p{Han}`)
 	authorNoises = map[string]bool{"本报": true, "本报记者": true, "新华社": true, "记者": true, "作者": true, "佚名": false}
@@ -338,7 +338,7 @@ func (p *page) author() string {
 			t = s.AttrOr("content", s.Text())
 		}
 		t = cleanAuthor(t)
-		if t != "" && utf8.RuneCountInString(t) <= 60 {
+		if t != "" && utf8.RuneCountInString(t) <= 60 && !strings.ContainsAny(t, "=<>{}") {
 			found = t
 			return false
 		}
@@ -396,6 +396,9 @@ func chineseName(s string) string {
 // nameLike accepts a personal or pen name: two to four Han characters (more
 // with a middle dot), or a short token that is not a run of Han text.
 func nameLike(f string) bool {
+	if strings.ContainsAny(f, "0123456789=<>{}") {
+		return false
+	}
 	n := utf8.RuneCountInString(f)
 	if hanOnlyRe.MatchString(f) {
 		if strings.ContainsAny(f, "·•") {
