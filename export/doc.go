@@ -1,4 +1,6 @@
-// Package export writes the archive out as posts for static-site generators.
+// Package export writes the archive out: Hexo posts (Hexo), Hugo page
+// bundles (Hugo), JSON Lines (JSON) and WARC 1.1 (WARC). Each rewrites only
+// what changed, so an unchanged re-export leaves files and mtimes alone.
 //
 // # Hexo
 //
@@ -7,7 +9,10 @@
 // source/_posts directory. Each file starts with YAML front matter holding
 // exactly the keys title, categories, headimg, author, comments, date and
 // thumbnail, in that order; every string is double-quoted and escaped so that
-// any title survives a YAML parser.
+// any title survives a YAML parser. HexoOptions.Date picks the date style
+// (RFC 1123 GMT, or local wall-clock time that Hexo reads in the site's
+// timezone) and HexoOptions.Categories whether the categories form one
+// hierarchy or are siblings.
 //
 // The body is the article's sanitised HTML wrapped in {% raw %} ... {% endraw %}
 // so that Hexo's Nunjucks pass never executes template syntax found in

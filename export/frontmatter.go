@@ -18,7 +18,13 @@ type frontMatter struct {
 	Author     string
 	Date       time.Time
 	Thumbnail  string
+	Siblings   bool           // categories each on its own, not one hierarchy
+	Location   *time.Location // non-nil: date as local wall-clock time in this zone
 }
+
+// localLayout is how Hexo's own scaffolds write dates: wall-clock time,
+// read by Hexo in the site's timezone.
+const localLayout = "2006-01-02 15:04:05"
 
 // render writes the front matter block, exactly seven keys in the order Hexo
 // themes expect, each string double-quoted and escaped.
@@ -30,13 +36,21 @@ func (f frontMatter) render(b *strings.Builder) {
 	} else {
 		b.WriteString("categories:\n")
 		for _, c := range f.Categories {
-			b.WriteString(" - " + yamlQuote(c) + "\n")
+			if f.Siblings {
+				b.WriteString(" - [" + yamlQuote(c) + "]\n")
+			} else {
+				b.WriteString(" - " + yamlQuote(c) + "\n")
+			}
 		}
 	}
 	b.WriteString("headimg: " + yamlQuote(f.HeadImg) + "\n")
 	b.WriteString("author: " + yamlQuote(f.Author) + "\n")
 	b.WriteString("comments: false\n")
-	b.WriteString("date: " + f.Date.UTC().Format(dateLayout) + "\n")
+	if f.Location != nil {
+		b.WriteString("date: " + f.Date.In(f.Location).Format(localLayout) + "\n")
+	} else {
+		b.WriteString("date: " + f.Date.UTC().Format(dateLayout) + "\n")
+	}
 	b.WriteString("thumbnail: " + yamlQuote(f.Thumbnail) + "\n")
 	b.WriteString("---\n")
 }

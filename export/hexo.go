@@ -50,14 +50,35 @@ type HexoOptions struct {
 	Only        []string              // source names to export; empty exports all
 	Since       time.Time             // export only articles last seen at or after Since; zero = all
 	AllVersions bool                  // one file per version (name, name-v2, ...) instead of the latest only
-	Logger      zerolog.Logger
+	// Date is the style of the front matter date: DateRFC1123 (the default:
+	// "Sat, 20 Nov 2021 04:27:24 GMT", as the seed post) or DateLocal
+	// ("2021-11-20 12:27:24", wall-clock time in Location). Hexo reads an
+	// RFC 1123 date as an instant and then shifts it by the site's timezone
+	// setting; a local date is read in that timezone, so with Location set
+	// to the site's timezone every post shows the right time.
+	Date     string
+	Location *time.Location // zone of DateLocal dates; nil means UTC
+	// Categories is CategoriesHierarchy (the default: the list is one
+	// nested path, parent first, as Hexo reads a plain list) or
+	// CategoriesSiblings (each category on its own: [[a], [b]]).
+	Categories string
+	Logger     zerolog.Logger
 }
+
+// Date styles and category modes for HexoOptions.
+const (
+	DateRFC1123         = "rfc1123"
+	DateLocal           = "local"
+	CategoriesHierarchy = "hierarchy"
+	CategoriesSiblings  = "siblings"
+)
 
 // Stats counts what Hexo did.
 type Stats struct {
 	Written   int // post files created or rewritten
 	Unchanged int // post files whose bytes were already up to date
 	Assets    int // asset files copied (local image mode)
+	Records   int // records written into a single-file export (json, warc)
 }
 
 // Hexo writes the articles of r as Hexo posts into opts.Out; see the package
@@ -76,6 +97,16 @@ func Hexo(ctx context.Context, r Reader, opts HexoOptions) (st Stats, err error)
 	default:
 		return st, fmt.Errorf("hexo export: images %q: want remote, local or a template containing {url}", opts.Images)
 	}
+	switch opts.Date {
+	case "", DateRFC1123, DateLocal:
+	default:
+		return st, fmt.Errorf("hexo export: date %q: want rfc1123 or local", opts.Date)
+	}
+	switch opts.Categories {
+	case "", CategoriesHierarchy, CategoriesSiblings:
+	default:
+		return st, fmt.Errorf("hexo export: categories %q: want hierarchy or siblings", opts.Categories)
+	}
 	out, err := filepath.Abs(opts.Out)
 	if err != nil {
 		return st, fmt.Errorf("hexo export: output directory %s: %w", opts.Out, err)
@@ -83,7 +114,7 @@ func Hexo(ctx context.Context, r Reader, opts HexoOptions) (st Stats, err error)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return st, fmt.Errorf("hexo export: %w", err)
 	}
-	man, err := loadManifest(out)
+	man, err := loadManifest(out, "hexo")
 	if err != nil {
 		return st, fmt.Errorf("hexo export: %w", err)
 	}
@@ -91,12 +122,7 @@ func Hexo(ctx context.Context, r Reader, opts HexoOptions) (st Stats, err error)
 	if err != nil {
 		return st, fmt.Errorf("hexo export: list articles: %w", err)
 	}
-	slices.SortStableFunc(infos, func(a, b archive.ArticleInfo) int {
-		if c := a.FirstSeen.Compare(b.FirstSeen); c != 0 {
-			return c
-		}
-		return strings.Compare(a.URL, b.URL)
-	})
+	sortArticles(infos)
 
 	e := &hexoExport{
 		r: r, opts: opts, mode: mode, out: out, man: man,
@@ -140,30 +166,52 @@ type hexoExport struct {
 }
 
 func (e *hexoExport) wanted(info archive.ArticleInfo) bool {
-	if len(e.opts.Only) > 0 && !slices.Contains(e.opts.Only, info.Source) {
+	return wanted(info, e.opts.Only, e.opts.Since)
+}
+
+// wanted reports whether an article passes the source and time filters.
+func wanted(info archive.ArticleInfo, only []string, since time.Time) bool {
+	if len(only) > 0 && !slices.Contains(only, info.Source) {
 		return false
 	}
-	if !e.opts.Since.IsZero() {
+	if !since.IsZero() {
 		seen := info.LastSeen
 		if seen.IsZero() {
 			seen = info.FirstSeen
 		}
-		if seen.Before(e.opts.Since) {
+		if seen.Before(since) {
 			return false
 		}
 	}
 	return true
 }
 
-func (e *hexoExport) article(info archive.ArticleInfo) error {
-	versions := []int{0}
-	if e.opts.AllVersions {
-		versions = versions[:0]
-		for v := 1; v <= info.Versions; v++ {
-			versions = append(versions, v)
-		}
+// versionsOf lists the versions to export of an article: 0 (the latest)
+// or every version.
+func versionsOf(info archive.ArticleInfo, all bool) []int {
+	if !all {
+		return []int{0}
 	}
-	for _, v := range versions {
+	var vs []int
+	for v := 1; v <= info.Versions; v++ {
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+// sortArticles orders articles by first sighting, then URL: a stable order
+// that gives older articles the plain file names.
+func sortArticles(infos []archive.ArticleInfo) {
+	slices.SortStableFunc(infos, func(a, b archive.ArticleInfo) int {
+		if c := a.FirstSeen.Compare(b.FirstSeen); c != 0 {
+			return c
+		}
+		return strings.Compare(a.URL, b.URL)
+	})
+}
+
+func (e *hexoExport) article(info archive.ArticleInfo) error {
+	for _, v := range versionsOf(info, e.opts.AllVersions) {
 		snap, err := e.r.Snapshot(info.ID, v)
 		if err != nil {
 			return fmt.Errorf("version %d: %w", v, err)
@@ -246,6 +294,13 @@ func (e *hexoExport) render(info archive.ArticleInfo, snap *archive.Snapshot) ([
 	fm := frontMatter{
 		Title: title, Categories: meta.Categories, HeadImg: lead,
 		Author: author, Date: date, Thumbnail: lead,
+		Siblings: e.opts.Categories == CategoriesSiblings,
+	}
+	if e.opts.Date == DateLocal {
+		fm.Location = e.opts.Location
+		if fm.Location == nil {
+			fm.Location = time.UTC
+		}
 	}
 	var b strings.Builder
 	fm.render(&b)

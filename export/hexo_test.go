@@ -233,7 +233,7 @@ func TestHexoHostileTitles(t *testing.T) {
 	}
 	out := t.TempDir()
 	export(t, f, HexoOptions{Out: out, Sources: map[string]SourceMeta{"s": {Categories: []string{"a: b", "[c]", "\"d\""}}}})
-	man, err := loadManifest(out)
+	man, err := loadManifest(out, "hexo")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -552,7 +552,7 @@ func TestHexoReadErrorsFailLoudly(t *testing.T) {
 		t.Errorf("corrupt snapshot: err = %v", err)
 	}
 	// What was written before the failure is recorded.
-	man, merr := loadManifest(out)
+	man, merr := loadManifest(out, "hexo")
 	if merr != nil || man.Articles[good.String()] == nil {
 		t.Errorf("manifest after failure: %v %+v", merr, man)
 	}

@@ -43,9 +43,20 @@ type manifestAsset struct {
 	Size int64  `json:"size"`
 }
 
-func loadManifest(out string) (*manifest, error) {
+// safePath reports whether name is a relative, slash-separated path of safe
+// elements.
+func safePath(name string) bool {
+	for _, el := range strings.Split(name, "/") {
+		if !safeElement(el) {
+			return false
+		}
+	}
+	return true
+}
+
+func loadManifest(out, format string) (*manifest, error) {
 	p := filepath.Join(out, manifestName)
-	m := &manifest{Format: "hexo", Version: manifestVersion}
+	m := &manifest{Format: format, Version: manifestVersion}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		m.Articles = map[string]*manifestArticle{}
@@ -58,8 +69,8 @@ func loadManifest(out string) (*manifest, error) {
 	if err := json.Unmarshal(b, m); err != nil {
 		return nil, fmt.Errorf("read export manifest %s: %w (move it away to export afresh)", p, err)
 	}
-	if m.Format != "hexo" || m.Version != manifestVersion {
-		return nil, fmt.Errorf("read export manifest %s: format %q version %d, want hexo version %d", p, m.Format, m.Version, manifestVersion)
+	if m.Format != format || m.Version != manifestVersion {
+		return nil, fmt.Errorf("read export manifest %s: format %q version %d, want %s version %d", p, m.Format, m.Version, format, manifestVersion)
 	}
 	if m.Articles == nil {
 		m.Articles = map[string]*manifestArticle{}
@@ -75,7 +86,7 @@ func loadManifest(out string) (*manifest, error) {
 			a.Files = map[string]manifestFile{}
 		}
 		for k, f := range a.Files {
-			if !safeElement(f.Name) {
+			if !safePath(f.Name) {
 				return nil, fmt.Errorf("read export manifest %s: article %s %s: bad file name %q", p, id, k, f.Name)
 			}
 		}

@@ -79,25 +79,60 @@ type Article struct {
 // Export holds the settings of the export formats.
 type Export struct {
 	Hexo Hexo
+	Hugo Hugo
+	JSON JSONExport
+	WARC WARCExport
 }
 
 // Hexo configures `export --format hexo`.
 type Hexo struct {
 	Out    string // posts directory; relative paths are relative to the config file's directory
 	Images string // "remote", "local" or a template containing "{url}"
+	// Date is the style of the front matter date: "rfc1123" (GMT, as the
+	// seed post) or "local" (wall-clock time in Timezone, which Hexo reads in
+	// the site's own timezone setting).
+	Date string
+	// Timezone is the IANA zone of "local" dates; set it to the Hexo site's
+	// timezone.
+	Timezone string
+	// Categories is "hierarchy" (one nested category path, the seed's
+	// meaning) or "siblings" (each category on its own).
+	Categories string
+}
+
+// Hugo configures `export --format hugo`.
+type Hugo struct {
+	Out    string // the Hugo site directory: posts go to content/posts/<slug>/index.md
+	Images string // "remote", "local" or a template containing "{url}"
+}
+
+// JSONExport configures `export --format json`.
+type JSONExport struct {
+	Out string // directory of chronicle.jsonl
+}
+
+// WARCExport configures `export --format warc`.
+type WARCExport struct {
+	Out string // directory of chronicle.warc.gz
 }
 
 // Default values.
 const (
-	DefaultArchive       = "data/chronicle.db"
-	DefaultUserAgent     = "chronicle/1.0 (+https://github.com/chronicle-archive/chronicle)"
-	DefaultTimezone      = "Asia/Shanghai"
-	DefaultListingPages  = 5
-	DefaultHexoOut       = "blog/source/_posts"
-	DefaultHexoImages    = "remote"
-	defaultConcurrency   = 8
-	defaultMaxPageBytes  = 10 << 20
-	defaultMaxAssetBytes = 20 << 20
+	DefaultArchive        = "data/chronicle.db"
+	DefaultUserAgent      = "chronicle/1.0 (+https://github.com/chronicle-archive/chronicle)"
+	DefaultTimezone       = "Asia/Shanghai"
+	DefaultListingPages   = 5
+	DefaultHexoOut        = "blog/source/_posts"
+	DefaultHexoImages     = "remote"
+	DefaultHexoDate       = "rfc1123"
+	DefaultHexoTimezone   = "UTC"
+	DefaultHexoCategories = "hierarchy"
+	DefaultHugoOut        = "hugo"
+	DefaultJSONOut        = "export"
+	DefaultWARCOut        = "export"
+	defaultConcurrency    = 8
+	defaultMaxPageBytes   = 10 << 20
+	defaultMaxAssetBytes  = 20 << 20
 )
 
 // Default returns the built-in configuration: what an empty config.yaml
@@ -113,7 +148,13 @@ func Default() Config {
 		LockTimeout:   5 * time.Second,
 		MaxPageBytes:  defaultMaxPageBytes,
 		MaxAssetBytes: defaultMaxAssetBytes,
-		Export:        Export{Hexo: Hexo{Out: DefaultHexoOut, Images: DefaultHexoImages}},
+		Export: Export{
+			Hexo: Hexo{Out: DefaultHexoOut, Images: DefaultHexoImages, Date: DefaultHexoDate,
+				Timezone: DefaultHexoTimezone, Categories: DefaultHexoCategories},
+			Hugo: Hugo{Out: DefaultHugoOut, Images: DefaultHexoImages},
+			JSON: JSONExport{Out: DefaultJSONOut},
+			WARC: WARCExport{Out: DefaultWARCOut},
+		},
 	}
 }
 

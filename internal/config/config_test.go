@@ -34,7 +34,12 @@ func TestDefault(t *testing.T) {
 		LockTimeout:   5 * time.Second,
 		MaxPageBytes:  10 << 20,
 		MaxAssetBytes: 20 << 20,
-		Export:        Export{Hexo: Hexo{Out: "blog/source/_posts", Images: "remote"}},
+		Export: Export{
+			Hexo: Hexo{Out: "blog/source/_posts", Images: "remote", Date: "rfc1123", Timezone: "UTC", Categories: "hierarchy"},
+			Hugo: Hugo{Out: "hugo", Images: "remote"},
+			JSON: JSONExport{Out: "export"},
+			WARC: WARCExport{Out: "export"},
+		},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", c, want)
@@ -171,7 +176,12 @@ func TestParseFull(t *testing.T) {
 				Feeds:    []string{"https://example.com/feed.atom"},
 			},
 		},
-		Export:      Export{Hexo: Hexo{Out: "/srv/blog/source/_posts", Images: "https://proxy.example/?{url}"}},
+		Export: Export{
+			Hexo: Hexo{Out: "/srv/blog/source/_posts", Images: "https://proxy.example/?{url}", Date: "rfc1123", Timezone: "UTC", Categories: "hierarchy"},
+			Hugo: Hugo{Out: "/etc/chronicle/hugo", Images: "remote"},
+			JSON: JSONExport{Out: "/etc/chronicle/export"},
+			WARC: WARCExport{Out: "/etc/chronicle/export"},
+		},
 		sourcesLine: 10,
 	}
 	if re := c.Sources[0].Article.MatchRE; re == nil || re.String() != "/article/" || !re.MatchString("https://example.org/article/1") {
@@ -395,5 +405,27 @@ func TestByteOrderMarkAndCRLF(t *testing.T) {
 	_, err := Parse(strings.NewReader("\ufefftimeout: 1s\r\n\r\nconcurrency: 0\r\n"), "c.yaml")
 	if err == nil || err.Error() != "c.yaml:3: concurrency: must be at least 1, got 0" {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestParseExportFormats(t *testing.T) {
+	text := `export:
+  hexo: {out: posts, images: local, date: local, timezone: Asia/Shanghai, categories: siblings}
+  hugo: {out: site, images: "https://proxy.example/?{url}"}
+  json: {out: "-"}
+  warc: {out: /srv/warc}
+`
+	c, err := Parse(strings.NewReader(text), "/etc/chronicle/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Export{
+		Hexo: Hexo{Out: "/etc/chronicle/posts", Images: "local", Date: "local", Timezone: "Asia/Shanghai", Categories: "siblings"},
+		Hugo: Hugo{Out: "/etc/chronicle/site", Images: "https://proxy.example/?{url}"},
+		JSON: JSONExport{Out: "-"},
+		WARC: WARCExport{Out: "/srv/warc"},
+	}
+	if !reflect.DeepEqual(c.Export, want) {
+		t.Errorf("Export =\n%+v\nwant\n%+v", c.Export, want)
 	}
 }

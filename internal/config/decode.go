@@ -126,6 +126,11 @@ func parseBytes(b []byte, name string) (*Config, error) {
 	}
 	c.Archive = resolvePath(dir, c.Archive)
 	c.Export.Hexo.Out = resolvePath(dir, c.Export.Hexo.Out)
+	c.Export.Hugo.Out = resolvePath(dir, c.Export.Hugo.Out)
+	if c.Export.JSON.Out != "-" {
+		c.Export.JSON.Out = resolvePath(dir, c.Export.JSON.Out)
+	}
+	c.Export.WARC.Out = resolvePath(dir, c.Export.WARC.Out)
 	return &c, nil
 }
 
@@ -579,8 +584,10 @@ var (
 	recheckKeys = []string{"after", "max_interval", "stop_after"}
 	listingKeys = []string{"url", "links", "next", "max_pages"}
 	articleKeys = []string{"match", "title", "body", "author", "date", "remove"}
-	exportKeys  = []string{"hexo"}
-	hexoKeys    = []string{"out", "images"}
+	exportKeys  = []string{"hexo", "hugo", "json", "warc"}
+	hexoKeys    = []string{"out", "images", "date", "timezone", "categories"}
+	hugoKeys    = []string{"out", "images"}
+	outKeys     = []string{"out"}
 )
 
 func (d *decoder) config(n ast.Node, c *Config) {
@@ -657,23 +664,73 @@ func (d *decoder) export(parent field, e *Export) {
 			for _, h := range hs {
 				switch h.key {
 				case "out":
-					if d.str(h, &e.Hexo.Out) && e.Hexo.Out == "" {
-						d.errorf(h.line, h.path, "must not be empty")
-					}
+					d.out(h, &e.Hexo.Out)
 				case "images":
-					if d.str(h, &e.Hexo.Images) {
-						switch img := e.Hexo.Images; {
-						case img == "remote", img == "local", strings.Contains(img, "{url}"):
-						default:
-							d.errorf(h.line, h.path, "must be remote, local or a template containing {url}, not %q", img)
+					d.images(h, &e.Hexo.Images)
+				case "date":
+					if d.str(h, &e.Hexo.Date) && e.Hexo.Date != "rfc1123" && e.Hexo.Date != "local" {
+						d.errorf(h.line, h.path, "must be rfc1123 or local, not %q", e.Hexo.Date)
+					}
+				case "timezone":
+					if d.str(h, &e.Hexo.Timezone) {
+						if _, err := time.LoadLocation(e.Hexo.Timezone); err != nil || e.Hexo.Timezone == "" {
+							d.errorf(h.line, h.path, "unknown time zone %q (want an IANA name such as Asia/Shanghai)", e.Hexo.Timezone)
 						}
+					}
+				case "categories":
+					if d.str(h, &e.Hexo.Categories) && e.Hexo.Categories != "hierarchy" && e.Hexo.Categories != "siblings" {
+						d.errorf(h.line, h.path, "must be hierarchy or siblings, not %q", e.Hexo.Categories)
 					}
 				default:
 					d.unknown(h, hexoKeys)
 				}
 			}
+		case "hugo":
+			hs, _ := d.fields(f.value, f.path, f.line, 0)
+			for _, h := range hs {
+				switch h.key {
+				case "out":
+					d.out(h, &e.Hugo.Out)
+				case "images":
+					d.images(h, &e.Hugo.Images)
+				default:
+					d.unknown(h, hugoKeys)
+				}
+			}
+		case "json", "warc":
+			dst := &e.JSON.Out
+			if f.key == "warc" {
+				dst = &e.WARC.Out
+			}
+			hs, _ := d.fields(f.value, f.path, f.line, 0)
+			for _, h := range hs {
+				switch h.key {
+				case "out":
+					d.out(h, dst)
+				default:
+					d.unknown(h, outKeys)
+				}
+			}
 		default:
 			d.unknown(f, exportKeys)
+		}
+	}
+}
+
+// out decodes an export output directory.
+func (d *decoder) out(f field, dst *string) {
+	if d.str(f, dst) && *dst == "" {
+		d.errorf(f.line, f.path, "must not be empty")
+	}
+}
+
+// images decodes an image mode: remote, local or a {url} template.
+func (d *decoder) images(f field, dst *string) {
+	if d.str(f, dst) {
+		switch img := *dst; {
+		case img == "remote", img == "local", strings.Contains(img, "{url}"):
+		default:
+			d.errorf(f.line, f.path, "must be remote, local or a template containing {url}, not %q", img)
 		}
 	}
 }

@@ -43,7 +43,10 @@ func TestErrors(t *testing.T) {
 		{"unknown article key", source("article:", "  title: h1", "  tags: .tags"), `c.yaml:6: sources[0].article.tags: unknown key`},
 		{"unknown listing key", source("listings:", "  - url: https://example.org/l", "    page: 2"), `c.yaml:6: sources[0].listings[0].page: unknown key`},
 		{"unknown recheck key", source("recheck: {after: 1h, every: 2h}"), `c.yaml:4: sources[0].recheck.every: unknown key`},
-		{"unknown export key", "export:\n  hugo: {out: x}\n", `c.yaml:2: export.hugo: unknown key (did you mean "hexo"?)`},
+		{"unknown export key", "export:\n  hexoo: {out: x}\n", `c.yaml:2: export.hexoo: unknown key (did you mean "hexo"?)`},
+		{"unknown hugo key", "export:\n  hugo:\n    dir: x\n", `c.yaml:3: export.hugo.dir: unknown key`},
+		{"unknown json key", "export:\n  json: {out: x, pretty: true}\n", `c.yaml:2: export.json.pretty: unknown key`},
+		{"unknown warc key", "export:\n  warc:\n    gzip: false\n", `c.yaml:3: export.warc.gzip: unknown key`},
 		{"unknown hexo key", "export:\n  hexo:\n    dir: x\n", `c.yaml:3: export.hexo.dir: unknown key`},
 
 		// wrong YAML types
@@ -127,6 +130,11 @@ func TestErrors(t *testing.T) {
 		{"empty archive", "archive: \"\"\n", `c.yaml:1: archive: must not be empty`},
 		{"empty user agent", "user_agent: \" \"\n", `c.yaml:1: user_agent: must not be empty`},
 		{"empty hexo out", "export: {hexo: {out: \"\"}}\n", `c.yaml:1: export.hexo.out: must not be empty`},
+		{"empty warc out", "export: {warc: {out: \"\"}}\n", `c.yaml:1: export.warc.out: must not be empty`},
+		{"bad hugo images", "export:\n  hugo:\n    images: cdn\n", `c.yaml:3: export.hugo.images: must be remote, local or a template containing {url}, not "cdn"`},
+		{"bad hexo date", "export:\n  hexo:\n    date: iso\n", `c.yaml:3: export.hexo.date: must be rfc1123 or local, not "iso"`},
+		{"bad hexo timezone", "export:\n  hexo:\n    timezone: Mars/Olympus\n", `c.yaml:3: export.hexo.timezone: unknown time zone "Mars/Olympus" (want an IANA name such as Asia/Shanghai)`},
+		{"bad hexo categories", "export:\n  hexo:\n    categories: tree\n", `c.yaml:3: export.hexo.categories: must be hierarchy or siblings, not "tree"`},
 		{"bad images", "export:\n  hexo:\n    out: x\n    images: cdn\n", `c.yaml:4: export.hexo.images: must be remote, local or a template containing {url}, not "cdn"`},
 
 		// sources
