@@ -16,9 +16,14 @@
 // bbolt checksums only its meta pages, so every record this package writes
 // carries its own SHA-256 (see docs/format.md), and every read checks it:
 // records, assets and raw blobs that fail their check are reported as errors
-// wrapping ErrCorrupt. Verify checks the whole file in one read-only
-// transaction: bbolt's page consistency, every record, every hash and every
-// reference.
+// wrapping ErrCorrupt. Verify checks the whole file in one transaction:
+// first the file's structure, read with ordinary reads rather than through
+// bbolt (which trusts every page it reaches and can crash the process on a
+// damaged one), then bbolt's page consistency, every record, every hash and
+// every reference. VerifyFile does the same for a file that may be too
+// damaged to open. Open reads the meta pages before handing a file to bbolt,
+// and reads turn any remaining bbolt panic or memory fault into an error
+// wrapping ErrCorrupt.
 //
 // # Concurrency
 //

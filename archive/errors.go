@@ -14,7 +14,9 @@ var (
 
 	// ErrCorrupt is returned when stored data fails its integrity check on
 	// read: a record whose envelope hash does not match, an asset or raw blob
-	// whose bytes do not hash to their key, or a reference that does not
-	// resolve. The error message names the bucket and key.
+	// whose bytes do not hash to their key, a reference that does not
+	// resolve, or a damaged page of the file. Open returns it for a file
+	// that is empty, truncated or not a bbolt file. The error message names
+	// the bucket and key, or the page.
 	ErrCorrupt = errors.New("archive data corrupt")
 )

@@ -3,9 +3,12 @@ package archive
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -52,7 +55,29 @@ type Store struct {
 // to opts.Timeout for the file lock and then returns an error wrapping
 // ErrLocked. It refuses an archive written by a newer format version, and for
 // writing also one without a known format version.
+//
+// Before handing an existing file to bbolt, Open reads its meta pages (and,
+// for writing, its free list) with ordinary reads; an empty, truncated or
+// foreign file gives an error wrapping ErrCorrupt. Damage deeper in the file
+// is found by reads (as errors wrapping ErrCorrupt) and by VerifyFile.
 func Open(path string, opts Options) (*Store, error) {
+	s, err := openStore(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFormat(s.db, path, opts.ReadOnly); err != nil {
+		_ = s.Close()
+		if errors.Is(err, ErrCorrupt) {
+			return nil, fmt.Errorf("archive %s is damaged: %w; run 'chronicle verify'", path, err)
+		}
+		return nil, fmt.Errorf("open archive %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// openStore checks the file's meta pages and opens it with bbolt, without
+// reading any bucket.
+func openStore(path string, opts Options) (*Store, error) {
 	if !opts.ReadOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("open archive %s: %w", path, err)
@@ -60,21 +85,27 @@ func Open(path string, opts Options) (*Store, error) {
 	} else if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open archive %s: %w", path, err)
 	}
+	if err := checkBeforeOpen(path, opts.ReadOnly); err != nil {
+		return nil, err
+	}
 	timeout := opts.Timeout
 	if timeout < 0 {
 		// bbolt treats zero as "wait forever"; any timeout shorter than its
 		// retry interval makes it try once.
 		timeout = 1
 	}
-	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly})
+	var db *bolt.DB
+	err := guard(path, "opening", func() (err error) {
+		db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly})
+		return err
+	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open archive %s: %w (waited %s)", path, ErrLocked, opts.Timeout)
 		}
-		return nil, fmt.Errorf("open archive %s: %w", path, err)
-	}
-	if err := checkFormat(db, opts.ReadOnly); err != nil {
-		_ = db.Close()
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+			err = fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
 		return nil, fmt.Errorf("open archive %s: %w", path, err)
 	}
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
@@ -92,23 +123,79 @@ func Open(path string, opts Options) (*Store, error) {
 	return &Store{db: db, path: path, enc: enc, dec: dec}, nil
 }
 
+// checkBeforeOpen reads the meta pages of an existing file with ordinary
+// reads, so that bbolt is never handed a file whose memory map would end
+// before its pages do: the file must have a valid meta page and be as long
+// as it says. For writing, bbolt also reads the free list on open, so that
+// is checked too. A missing file is left to bbolt (which creates it).
+func checkBeforeOpen(path string, readOnly bool) error {
+	f, err := os.Open(path)
+	if !readOnly && errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open archive %s: %w", path, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("open archive %s: %w", path, err)
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("open archive %s: not a regular file", path)
+	}
+	lay, problems, err := readLayout(f, info.Size())
+	if err != nil {
+		return fmt.Errorf("open archive %s: %w", path, err)
+	}
+	if !lay.fatal && !readOnly {
+		c := &pageChecker{r: f, ps: lay.pageSize, hwm: lay.meta.hwm,
+			used: newPageSet(lay.meta.hwm), free: newPageSet(lay.meta.hwm)}
+		c.used.add(0)
+		c.used.add(1)
+		if err := c.checkFreelist(lay.meta.freelist); err != nil {
+			return fmt.Errorf("open archive %s: %w", path, err)
+		}
+		lay.fatal = c.bad
+		problems = append(problems, c.problems...)
+	}
+	if !lay.fatal {
+		return nil
+	}
+	var details []string
+	for _, p := range problems {
+		if p.Key != "" {
+			details = append(details, p.Key+": "+p.Detail)
+		} else {
+			details = append(details, p.Detail)
+		}
+	}
+	return fmt.Errorf("archive %s is damaged (%w): %s; run 'chronicle verify'", path, ErrCorrupt, strings.Join(details, "; "))
+}
+
 // checkFormat initialises an empty archive (when writable) and checks the
 // stored format version.
-func checkFormat(db *bolt.DB, readOnly bool) error {
+func checkFormat(db *bolt.DB, path string, readOnly bool) error {
 	var version int
 	var present bool
-	err := db.View(func(tx *bolt.Tx) error {
-		v, ok, err := readFormatVersion(tx)
-		version, present = v, ok
-		if err != nil && !readOnly {
-			return err
-		}
-		if first, _ := tx.Cursor().First(); !ok && !readOnly && first != nil {
-			return errors.New("not a chronicle archive: it has data but no meta bucket")
-		}
-		return nil
+	err := guard(path, "reading", func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			v, ok, err := readFormatVersion(tx)
+			version, present = v, ok
+			if err != nil && !readOnly {
+				return err
+			}
+			if first, _ := tx.Cursor().First(); !ok && !readOnly && first != nil {
+				return errors.New("not a chronicle archive: it has data but no meta bucket")
+			}
+			return nil
+		})
 	})
 	if err != nil {
+		if readOnly && errors.Is(err, ErrCorrupt) {
+			// Let reads and Verify report the damage.
+			return nil
+		}
 		return err
 	}
 	if present && version > FormatVersion {
@@ -122,20 +209,22 @@ func checkFormat(db *bolt.DB, readOnly bool) error {
 		// Verify can report what is wrong.
 		return nil
 	}
-	return db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return fmt.Errorf("create bucket %s: %w", bucketMeta, err)
-		}
-		if err := meta.Put(keyFormatVersion, []byte(strconv.Itoa(FormatVersion))); err != nil {
-			return fmt.Errorf("write format version: %w", err)
-		}
-		for _, name := range dataBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("create bucket %s: %w", name, err)
+	return guard(path, "writing", func() error {
+		return db.Update(func(tx *bolt.Tx) error {
+			meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return fmt.Errorf("create bucket %s: %w", bucketMeta, err)
 			}
-		}
-		return nil
+			if err := meta.Put(keyFormatVersion, []byte(strconv.Itoa(FormatVersion))); err != nil {
+				return fmt.Errorf("write format version: %w", err)
+			}
+			for _, name := range dataBuckets {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return fmt.Errorf("create bucket %s: %w", name, err)
+				}
+			}
+			return nil
+		})
 	})
 }
 
@@ -174,26 +263,31 @@ func (s *Store) Path() string {
 	return s.path
 }
 
-// view runs fn in a read transaction, turning a bbolt panic on a damaged page
-// into an error wrapping ErrCorrupt.
-func (s *Store) view(fn func(*bolt.Tx) error) (err error) {
+// guard runs fn, which uses bbolt on the archive at path, turning a bbolt
+// panic on a damaged page, and a memory fault reading the file's mapping
+// (past its end, for example), into an error wrapping ErrCorrupt. Faults are
+// caught only in the calling goroutine.
+func guard(path, what string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: reading %s: %v", ErrCorrupt, s.path, r)
+			err = fmt.Errorf("%w: %s %s: %v", ErrCorrupt, what, path, r)
 		}
 	}()
-	return s.db.View(fn)
+	return fn()
 }
 
-// update runs fn in a write transaction, turning a bbolt panic on a damaged
-// page into an error wrapping ErrCorrupt (the transaction is rolled back).
-func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: writing %s: %v", ErrCorrupt, s.path, r)
-		}
-	}()
-	return s.db.Update(fn)
+// view runs fn in a read transaction, turning a bbolt panic or a memory
+// fault on a damaged page into an error wrapping ErrCorrupt.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	return guard(s.path, "reading", func() error { return s.db.View(fn) })
+}
+
+// update runs fn in a write transaction, turning a bbolt panic or a memory
+// fault on a damaged page into an error wrapping ErrCorrupt (the transaction
+// is rolled back).
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	return guard(s.path, "writing", func() error { return s.db.Update(fn) })
 }
 
 // bucket returns the named bucket, or an error wrapping ErrCorrupt when it is

@@ -125,7 +125,9 @@ type Problem struct {
 
 // Problem kinds reported by Verify.
 const (
-	ProblemBboltPage            = "bbolt_page"             // bbolt's page consistency check failed
+	ProblemNotAnArchive         = "not_an_archive"         // no valid bbolt meta page: empty, too short or not a bbolt file
+	ProblemTruncated            = "truncated"              // the file is shorter than its meta page says
+	ProblemBboltPage            = "bbolt_page"             // a page of the file is damaged (structural check or bbolt's own check)
 	ProblemUnknownFormatVersion = "unknown_format_version" // meta format_version missing or not supported
 	ProblemRecordCorrupt        = "record_corrupt"         // a record's envelope hash does not match its payload
 	ProblemUndecodableRecord    = "undecodable_record"     // a record or key is malformed (bad length, version byte, JSON)

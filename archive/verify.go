@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"sort"
 
 	bolt "go.etcd.io/bbolt"
@@ -16,6 +18,8 @@ type verifier struct {
 	tx     *bolt.Tx
 	report *Report
 	steps  int
+	// bboltChecked is set once bbolt's own consistency check has run.
+	bboltChecked bool
 
 	versions  map[ID]int          // article -> recorded version count
 	snapshots map[ID]map[int]bool // article -> versions found
@@ -43,43 +47,145 @@ func (v *verifier) envelopeProblem(key, what string, err error) {
 	v.problem(ProblemUndecodableRecord, key, "%s record cannot be decoded: %v", what, err)
 }
 
-// Verify checks the whole archive in one read-only transaction and reports
-// every problem found; it never writes. The report is OK iff it has no
-// problems. An error is returned only when the check itself could not run
-// (for example ctx was cancelled).
+// Verify checks the whole archive and reports every problem found; it never
+// writes. The report is OK iff it has no problems. An error is returned only
+// when the check itself could not run (for example ctx was cancelled).
+//
+// It runs in one transaction, a writable one (rolled back, never committed)
+// when the store is writable, so that no Put changes the file during the
+// check. First the file's structure is checked with ordinary reads (see
+// VerifyFile); only if that finds nothing bbolt could trip over do bbolt's
+// own consistency check and the record checks run.
 func (s *Store) Verify(ctx context.Context) (*Report, error) {
+	v, err := s.verify(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return v.report, nil
+}
+
+// verify runs Verify and returns its state.
+func (s *Store) verify(ctx context.Context) (*verifier, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("verify %s: %w", s.path, err)
 	}
-	v := &verifier{
-		s: s, ctx: ctx, report: &Report{Problems: []Problem{}},
-		versions: map[ID]int{}, snapshots: map[ID]map[int]bool{},
-	}
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
-		v.tx = tx
-		defer func() {
-			// bbolt panics on some damaged pages: report it as a page problem.
-			if r := recover(); r != nil {
-				v.problem(ProblemBboltPage, "", "reading the file failed: %v", r)
-				err = nil
-			}
-		}()
-		return v.run()
+	var tx *bolt.Tx
+	err := guard(s.path, "verifying", func() (err error) {
+		tx, err = s.db.Begin(!s.db.IsReadOnly())
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", s.path, err)
 	}
+	defer func() { _ = guard(s.path, "verifying", tx.Rollback) }()
+
+	v := &verifier{
+		s: s, ctx: ctx, tx: tx, report: &Report{Problems: []Problem{}},
+		versions: map[ID]int{}, snapshots: map[ID]map[int]bool{},
+	}
+	safe, err := v.structure()
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", s.path, err)
+	}
+	if safe {
+		if err := v.guardedRun(); err != nil {
+			return nil, fmt.Errorf("verify %s: %w", s.path, err)
+		}
+	}
 	v.report.OK = len(v.report.Problems) == 0
-	return v.report, nil
+	return v, nil
+}
+
+// structure runs the structural check on the file and reports whether
+// bbolt's code may walk it.
+func (v *verifier) structure() (bool, error) {
+	f, err := os.Open(v.s.path)
+	if err != nil {
+		return false, fmt.Errorf("structural check: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("structural check: %w", err)
+	}
+	problems, safe, err := checkFile(v.ctx, f, info.Size())
+	if err != nil {
+		return false, fmt.Errorf("structural check: %w", err)
+	}
+	v.report.Problems = append(v.report.Problems, problems...)
+	return safe, nil
+}
+
+// guardedRun runs the bbolt and record checks, reporting a bbolt panic or a
+// memory fault as a page problem (neither is expected once the structural
+// check passed).
+func (v *verifier) guardedRun() (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			v.problem(ProblemBboltPage, "", "reading the file failed: %v", r)
+			err = nil
+		}
+	}()
+	return v.run()
+}
+
+// VerifyFile checks the archive at path like Store.Verify, without trusting
+// the file: it opens it read-only, waiting up to opts.Timeout for the lock
+// (opts.ReadOnly is ignored), and does not read any bucket before the
+// structural check passed. An empty, truncated, foreign or damaged file is
+// reported as problems (kinds not_an_archive, truncated, bbolt_page and the
+// record kinds), never as an error. An error is returned only when the check
+// could not run: the file cannot be read, it is locked (ErrLocked) or ctx
+// ended.
+func VerifyFile(ctx context.Context, path string, opts Options) (*Report, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("verify %s: %w", path, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", path, err)
+	}
+	info, err := f.Stat()
+	if err == nil && !info.Mode().IsRegular() {
+		err = errors.New("not a regular file")
+	}
+	var lay fileLayout
+	var problems []Problem
+	if err == nil {
+		lay, problems, err = readLayout(f, info.Size())
+	}
+	_ = f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", path, err)
+	}
+	if lay.fatal {
+		return &Report{Problems: problems}, nil
+	}
+	opts.ReadOnly = true
+	s, err := openStore(path, opts)
+	if errors.Is(err, ErrCorrupt) {
+		// The file changed since it was read, or bbolt refused it.
+		return &Report{Problems: []Problem{{Kind: ProblemBboltPage, Detail: err.Error()}}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", path, err)
+	}
+	defer s.Close()
+	return s.Verify(ctx)
 }
 
 func (v *verifier) run() error {
-	// Layer 1: the file's structure.
+	// Layer 1: the file's structure, as bbolt sees it. The structural check
+	// passed, so bbolt's walk (in a goroutine of its own, where a panic
+	// could not be recovered) stays within the file's pages.
+	before := len(v.report.Problems)
 	for err := range v.tx.Check() {
 		v.problem(ProblemBboltPage, "", "%v", err)
 	}
-	if len(v.report.Problems) > 0 {
-		// Walking damaged pages can crash; report what bbolt found.
+	v.bboltChecked = true
+	if len(v.report.Problems) > before {
+		// Report what bbolt found rather than read a damaged tree.
 		return nil
 	}
 	version, ok, err := readFormatVersion(v.tx)

@@ -31,17 +31,11 @@ func New(tb testing.TB) *archive.Store {
 	return s
 }
 
-// MustVerify opens the archive at path read-only and fails the test if Verify
-// reports any problem.
+// MustVerify checks the archive at path with archive.VerifyFile and fails
+// the test if it reports any problem.
 func MustVerify(tb testing.TB, path string) {
 	tb.Helper()
-	s, err := archive.Open(path, archive.Options{ReadOnly: true, Timeout: 5 * time.Second})
-	if err != nil {
-		tb.Errorf("archivetest: verify: %v", err)
-		return
-	}
-	defer func() { _ = s.Close() }()
-	rep, err := s.Verify(context.Background())
+	rep, err := archive.VerifyFile(context.Background(), path, archive.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		tb.Errorf("archivetest: verify: %v", err)
 		return

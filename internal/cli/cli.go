@@ -73,6 +73,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	fmt.Fprintf(stderr, "chronicle: %v\n", err)
+	if errors.Is(err, archive.ErrCorrupt) && !strings.Contains(err.Error(), "run 'chronicle verify'") {
+		fmt.Fprintln(stderr, "The archive is damaged: run 'chronicle verify' for a full report.")
+	}
 	if code == ExitUsage && isCobraUsage(err) {
 		fmt.Fprintln(stderr, "Run 'chronicle --help' for usage.")
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -177,4 +178,63 @@ func TestExitCodes(t *testing.T) {
 			t.Errorf("show of an unknown ID: exit %d, want 1", code)
 		}
 	})
+}
+
+func TestVerifyReportsDamagedFiles(t *testing.T) {
+	cases := []struct {
+		name   string
+		damage func(b []byte) []byte
+		kind   string
+	}{
+		{"empty file", func(b []byte) []byte { return nil }, archive.ProblemNotAnArchive},
+		{"not an archive", func(b []byte) []byte { return []byte(strings.Repeat("<html>not bbolt</html>", 400)) }, archive.ProblemNotAnArchive},
+		{"truncated to two pages", func(b []byte) []byte { return b[:8192] }, archive.ProblemTruncated},
+		{"root page header overwritten", func(b []byte) []byte {
+			c := append([]byte(nil), b...)
+			root := rootPage(c)
+			copy(c[root*4096:], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+			return c
+		}, "bbolt_page"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.crawl()
+			b, err := os.ReadFile(e.archive)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(e.archive, tc.damage(b), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, rep := e.verifyReport()
+			if code != ExitFailure || rep.OK {
+				t.Fatalf("verify of a damaged file: exit %d ok=%v", code, rep.OK)
+			}
+			found := false
+			for _, p := range rep.Problems {
+				found = found || p.Kind == tc.kind
+			}
+			if !found {
+				t.Errorf("problems %+v, want one of kind %s", rep.Problems, tc.kind)
+			}
+			// Other commands refuse the damaged file with an error, not a crash.
+			if code, _, errs := e.run("list"); code == 0 || !strings.Contains(errs, "verify") {
+				t.Errorf("list of a damaged archive: exit %d, stderr %q", code, errs)
+			}
+		})
+	}
+}
+
+// rootPage returns the root bucket's page of a bbolt file with 4 KiB pages:
+// from the meta page (0 or 1) with the higher transaction id.
+func rootPage(b []byte) uint64 {
+	var root, txid uint64
+	for _, off := range []int{0, 4096} {
+		m := b[off+16:]
+		if t := binary.LittleEndian.Uint64(m[48:]); t >= txid {
+			txid, root = t, binary.LittleEndian.Uint64(m[16:])
+		}
+	}
+	return root
 }
