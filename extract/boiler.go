@@ -80,12 +80,12 @@ func stripBoilerplate(root *html.Node) {
 }
 
 // keepable reports whether a block holds content a class name cannot rule
-// out: a video, a table, or long paragraphs.
+// out: a video, a table, code, or a quoted post.
 func keepable(n *html.Node) bool {
 	if len(elements(n, "iframe", "video", "table", "pre")) > 0 {
 		return true
 	}
-	return false
+	return quotedPost(n)
 }
 
 // hasBlockInside reports whether n holds a block element.

@@ -91,7 +91,9 @@ func headerCharset(contentType string) string {
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		// Fall back to a plain search: "text/html; charset=gbk;" with junk.
-		i := strings.Index(strings.ToLower(contentType), "charset=")
+		// ASCII lower-casing keeps byte offsets (strings.ToLower does not
+		// on invalid UTF-8).
+		i := strings.Index(asciiLower(contentType), "charset=")
 		if i < 0 {
 			return ""
 		}
@@ -102,6 +104,16 @@ func headerCharset(contentType string) string {
 		return strings.Trim(v, `"' `)
 	}
 	return strings.TrimSpace(params["charset"])
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // lookup maps a label to an encoding and its canonical name; GBK and GB2312

@@ -302,7 +302,7 @@ func (p *page) finishBody(body *html.Node, a *Article) {
 		unwrap(pic)
 	}
 	a.Images = dedupeImages(a.Images)
-	a.BodyText = blockText(body)
+	a.BodyText = blockTextSkip(body, false, isCaption)
 	var b strings.Builder
 	if err := html.Render(&b, body); err != nil {
 		return
@@ -312,6 +312,23 @@ func (p *page) finishBody(body *html.Node, a *Article) {
 		a.BodyHTML = ""
 	}
 }
+
+// isCaption reports whether n is a picture's caption or credit line. Captions
+// stay in BodyHTML, with their figures; BodyText is the article's running
+// text, which they interrupt.
+func isCaption(n *html.Node) bool {
+	if n.Data == "figcaption" {
+		return true
+	}
+	ci := lowerClassID(n)
+	if ci == "" || !containsAny(ci, captionWords) {
+		return false
+	}
+	// A caption is a line or two, never the article.
+	return len(textOf(n)) <= 1200
+}
+
+var captionWords = []string{"caption", "image-credit", "photo-credit", "img-credit", "media-credit"}
 
 func firstNonEmpty(s ...string) string {
 	for _, v := range s {

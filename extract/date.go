@@ -21,9 +21,13 @@ var shanghai = sync.OnceValue(func() *time.Location {
 var (
 	zhDateRe  = regexp.MustCompile(`((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?(?:\s*(?:[上下]午)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?`)
 	numDateRe = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?:(?:T|\s+|\s*日\s*)(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d\d:?\d\d)?)?(?:[^\d]|$)`)
-	relRe     = regexp.MustCompile(`(\d{1,3})\s*(秒|分钟|小时|天|周)前`)
-	dayRe     = regexp.MustCompile(`(今天|昨天|前天)\s*(\d{1,2})[:：](\d{2})`)
-	enDateRe  = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+((?:19|20)\d\d)\b`)
+	// usDateRe is a month-first date with a 12-hour time, "7/5/2005 9:23:57 PM":
+	// the clock marks the American order (and a first number above 12 the
+	// day-first one).
+	usDateRe = regexp.MustCompile(`(?i)(?:^|[^\d/.])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])\.?m\b\.?`)
+	relRe    = regexp.MustCompile(`(\d{1,3})\s*(秒|分钟|小时|天|周)前`)
+	dayRe    = regexp.MustCompile(`(今天|昨天|前天)\s*(\d{1,2})[:：](\d{2})`)
+	enDateRe = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+((?:19|20)\d\d)\b`)
 )
 
 var months = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
@@ -128,6 +132,11 @@ func (p *page) parseDate(s string) time.Time {
 		}
 		try(m[0], p.mkDate(s, m, zone))
 	}
+	if m := usDateRe.FindStringSubmatchIndex(s); m != nil {
+		if t := p.usDate(s, m); !t.IsZero() {
+			try(m[0], t)
+		}
+	}
 	if m := enDateRe.FindStringSubmatch(s); m != nil {
 		var y, d int
 		var mon time.Month
@@ -190,6 +199,34 @@ func (p *page) mkDate(s string, m []int, zone string) time.Time {
 	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc)
 	if t.Day() != d {
 		return time.Time{} // 31 February and friends
+	}
+	return t
+}
+
+// usDate builds a time from a usDateRe match.
+func (p *page) usDate(s string, m []int) time.Time {
+	g := func(i int) string { return s[m[2*i]:m[2*i+1]] }
+	mo, d, y, h, mi := atoi(g(1)), atoi(g(2)), atoi(g(3)), atoi(g(4)), atoi(g(5))
+	sec := 0
+	if m[12] >= 0 {
+		sec = atoi(g(6))
+	}
+	if mo > 12 && d <= 12 {
+		mo, d = d, mo
+	}
+	if h < 1 || h > 12 {
+		return time.Time{}
+	}
+	h %= 12
+	if g(7) == "p" || g(7) == "P" {
+		h += 12
+	}
+	if mo < 1 || mo > 12 || d < 1 || d > 31 || mi > 59 || sec > 59 {
+		return time.Time{}
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, p.loc)
+	if t.Day() != d {
+		return time.Time{}
 	}
 	return t
 }

@@ -220,6 +220,11 @@ func blockText(n *html.Node) string {
 // blockTextOf is blockText, leaving out the text of links when noLinks is
 // set.
 func blockTextOf(n *html.Node, noLinks bool) string {
+	return blockTextSkip(n, noLinks, nil)
+}
+
+// blockTextSkip is blockTextOf, leaving out the elements skip reports.
+func blockTextSkip(n *html.Node, noLinks bool, skip func(*html.Node) bool) string {
 	var paras []string
 	var cur strings.Builder
 	flush := func() {
@@ -244,6 +249,9 @@ func blockTextOf(n *html.Node, noLinks bool) string {
 				if noLinks {
 					return
 				}
+			}
+			if skip != nil && skip(n) {
+				return
 			}
 		}
 		block := n.Type == html.ElementNode && blockTags[n.Data]

@@ -42,7 +42,7 @@ type Article struct {
 	Categories    []string
 	LeadImage     string // absolute URL
 	BodyHTML      string // sanitised, lazy images given real src, video iframes kept
-	BodyText      string
+	BodyText      string // the running text of BodyHTML: figure captions and photo credits left out
 	Images        []Image
 	Videos        []Video
 	Charset       string // the charset the page was decoded from

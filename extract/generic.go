@@ -54,6 +54,14 @@ func (p *page) generic() *html.Node {
 		}
 	}
 	if best != nil {
+		if post := firstPost(best); post != nil {
+			remove(post)
+			if post.Data != "div" && post.Data != "article" && post.Data != "section" {
+				post.Data, post.DataAtom = "div", atom.Div // a cell or item out of its table or list
+			}
+			best = &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+			best.AppendChild(post)
+		}
 		stripBoilerplate(best)
 	}
 	return best
@@ -236,7 +244,7 @@ func (s *scorer) grab(body *html.Node) *html.Node {
 				drop = append(drop, n)
 				return false
 			}
-			if unlikely(lowerClassID(n)) &&
+			if unlikely(lowerClassID(n)) && !quotedPost(n) &&
 				n.Data != "a" && n.Data != "body" && n.Data != "article" && !in(n, "table", "code") {
 				drop = append(drop, n)
 				return false
@@ -483,7 +491,7 @@ func (s *scorer) junk(n *html.Node) bool {
 	if len(elements(n, "iframe", "video")) > 0 && hasVideo(n) {
 		return false
 	}
-	if in(n.Parent, "code", "pre") {
+	if in(n.Parent, "code", "pre") || quotedPost(n) {
 		return false
 	}
 	weight := s.classWeight(n)
@@ -527,6 +535,26 @@ func sentenceEnd(s string) bool {
 		return true
 	}
 	return strings.ContainsAny(s, "。！？")
+}
+
+// quotedPost reports whether n is an embedded post the article quotes (a
+// social-media post pasted as a blockquote inside an "embed" wrapper):
+// such a wrapper's class says "social" or "media", yet what it holds is part
+// of the story.
+func quotedPost(n *html.Node) bool {
+	ci := lowerClassID(n)
+	if !strings.Contains(ci, "embed") {
+		return false
+	}
+	if n.Data == "blockquote" {
+		return true
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.Data == "blockquote" {
+			return true
+		}
+	}
+	return false
 }
 
 func hasVideo(n *html.Node) bool {

@@ -303,6 +303,7 @@ var (
 		regexp.MustCompile(`(?:责任编辑|责\s*编|编\s*辑)\s*[：:]\s*([^\n]{1,40})`),
 		regexp.MustCompile(`来\s*源\s*[：:]\s*([^\n]{1,40})`),
 	}
+	bylineWordRe = regexp.MustCompile(`作\s*者|撰\s*文|记\s*者|通讯员|编\s*辑|来\s*源`)
 	nameStopRe   = regexp.MustCompile(`[（(【\[<《|｜/，,。；;！!？?：:"“”）)\]】]|来源|发布|时间|日期|编辑|责任|摄影|原标题|阅读|点击|评论|分享|字号|报道|采访|出自|表示|获悉|透露`)
 	hanOnlyRe    = regexp.MustCompile(`^[\p{Han}·•]+$`)
 	hanRe        = regexp.MustCompile(`\p{Han}`)
@@ -347,7 +348,11 @@ func (p *page) author() string {
 	if found != "" {
 		return found
 	}
-	text := blockText(bodyOf(p.root))
+	// A link whose own text says 记者 or 作者 is another page's title or a
+	// section's name ("小记者训练营"), not this page's byline.
+	text := blockTextSkip(bodyOf(p.root), false, func(n *html.Node) bool {
+		return n.Data == "a" && bylineWordRe.MatchString(textOf(n))
+	})
 	for _, re := range bylineRes {
 		for _, m := range re.FindAllStringSubmatch(text, 8) {
 			if a := chineseName(m[1]); a != "" {
