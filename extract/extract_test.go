@@ -46,6 +46,32 @@ type goldenCase struct {
 func goldenCases() []goldenCase {
 	return []goldenCase{
 		{
+			// An old portal page: GB2312 declared only in a meta tag, no
+			// selectors, the byline and date in one line of text.
+			file: "gbk.html",
+			url:  "http://news.example.cn/local/2009/1005/123.html",
+			check: func(t *testing.T, a *Article) {
+				if a.Charset != "gb18030" && a.Charset != "gbk" && a.Charset != "gb2312" {
+					t.Errorf("charset = %q", a.Charset)
+				}
+				if a.Title != "江南古镇迎来秋季旅游高峰" {
+					t.Errorf("title = %q", a.Title)
+				}
+				if a.Author != "李明" {
+					t.Errorf("author = %q", a.Author)
+				}
+				if want := time.Date(2009, 10, 5, 6, 32, 0, 0, time.UTC); !a.Published.Equal(want) {
+					t.Errorf("published = %v, want %v", a.Published, want)
+				}
+				if !strings.Contains(a.BodyText, "分时段预约入园") || strings.Contains(a.BodyText, "相关新闻") || strings.Contains(a.BodyText, "版权所有") {
+					t.Errorf("body text = %q", a.BodyText)
+				}
+				if len(a.Images) != 1 || a.Images[0].URL != "http://news.example.cn/images/2009/10/zhen.jpg" {
+					t.Errorf("images = %+v", a.Images)
+				}
+			},
+		},
+		{
 			file:  "zaker.html",
 			url:   "https://www.myzaker.com/article/6198ddd7b15ec00e202b6240",
 			rules: Rules{Title: "h1", Body: "div.article_content", Date: ".time", Remove: []string{".share"}},
