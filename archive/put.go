@@ -135,7 +135,10 @@ func (s *Store) Put(ctx context.Context, c Capture) (PutResult, error) {
 					art.LastSeen = seen
 				}
 				res.Version = art.Versions
-				return putJSON(articles, id[:], &art)
+				if err := putJSON(articles, id[:], &art); err != nil {
+					return err
+				}
+				return recordArticleFetch(tx, &c, snap.ETag, snap.LastModified, seen, false)
 			}
 		} else {
 			res.NewArticle = true
@@ -169,7 +172,10 @@ func (s *Store) Put(ctx context.Context, c Capture) (PutResult, error) {
 		}
 		res.Version = art.Versions
 		res.Changed = true
-		return putJSON(articles, id[:], &art)
+		if err := putJSON(articles, id[:], &art); err != nil {
+			return err
+		}
+		return recordArticleFetch(tx, &c, snap.ETag, snap.LastModified, seen, true)
 	})
 	if err != nil {
 		return fail(err)
@@ -195,6 +201,10 @@ func storeAssets(tx *bolt.Tx, assets []preparedAsset, seen time.Time) (int, int6
 	if err != nil {
 		return 0, 0, err
 	}
+	fs, err := bucket(tx, bucketFetchState)
+	if err != nil {
+		return 0, 0, err
+	}
 	var n int
 	var size int64
 	for _, a := range assets {
@@ -215,12 +225,38 @@ func storeAssets(tx *bolt.Tx, assets []preparedAsset, seen time.Time) (int, int6
 			}
 		}
 		if a.data.URL != "" && len(a.data.URL) <= bolt.MaxKeySize {
+			changed := true
+			if old := urls.Get([]byte(a.data.URL)); old != nil {
+				if p, err := open(old); err == nil && bytes.Equal(p, a.sha[:]) {
+					changed = false
+				}
+			}
 			if err := urls.Put([]byte(a.data.URL), seal(a.sha[:])); err != nil {
 				return 0, 0, fmt.Errorf("store asset url %s: %w", a.data.URL, err)
+			}
+			etag, lm := headerValue(a.data.Header, "ETag"), headerValue(a.data.Header, "Last-Modified")
+			if err := recordFetch(fs, a.data.URL, KindAsset, "", etag, lm, seen, changed, true); err != nil {
+				return 0, 0, err
 			}
 		}
 	}
 	return n, size, nil
+}
+
+// recordArticleFetch updates the fetch state of a Put's article URL (and of
+// the URL requested, when another) inside its transaction.
+func recordArticleFetch(tx *bolt.Tx, c *Capture, etag, lastModified string, seen time.Time, changed bool) error {
+	fs, err := bucket(tx, bucketFetchState)
+	if err != nil {
+		return err
+	}
+	if err := recordFetch(fs, c.URL, KindArticle, c.URL, etag, lastModified, seen, changed, true); err != nil {
+		return err
+	}
+	if c.Requested != "" && c.Requested != c.URL && utf8.ValidString(c.Requested) {
+		return recordFetch(fs, c.Requested, KindArticle, c.URL, etag, lastModified, seen, changed, true)
+	}
+	return nil
 }
 
 // putJSON stores v, sealed in an envelope, under key.

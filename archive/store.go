@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,10 +34,18 @@ var (
 	bucketAssets    = []byte("assets")
 	bucketAssetMeta = []byte("asset_meta")
 	bucketAssetURLs = []byte("asset_urls")
+	// Added in format version 1 after the first release: an archive
+	// written before has none of them until it is opened for writing, and
+	// Verify treats a missing one as empty.
+	bucketFrontier   = []byte("frontier")
+	bucketFetchState = []byte("fetch_state")
+	bucketRobots     = []byte("robots")
+	bucketRuns       = []byte("runs")
 
 	keyFormatVersion = []byte("format_version")
 
-	dataBuckets = [][]byte{bucketArticles, bucketSnapshots, bucketRaw, bucketAssets, bucketAssetMeta, bucketAssetURLs}
+	dataBuckets  = [][]byte{bucketArticles, bucketSnapshots, bucketRaw, bucketAssets, bucketAssetMeta, bucketAssetURLs}
+	stateBuckets = [][]byte{bucketFrontier, bucketFetchState, bucketRobots, bucketRuns}
 )
 
 // Store is an open archive.
@@ -204,10 +213,13 @@ func checkFormat(db *bolt.DB, path string, readOnly bool) error {
 	if present && version != FormatVersion && !readOnly {
 		return fmt.Errorf("unknown archive format version %d (this program supports %d)", version, FormatVersion)
 	}
-	if present || readOnly {
+	if readOnly {
 		// Read-only opens of damaged or foreign files are allowed so that
 		// Verify can report what is wrong.
 		return nil
+	}
+	if present {
+		return addStateBuckets(db, path)
 	}
 	return guard(path, "writing", func() error {
 		return db.Update(func(tx *bolt.Tx) error {
@@ -218,7 +230,36 @@ func checkFormat(db *bolt.DB, path string, readOnly bool) error {
 			if err := meta.Put(keyFormatVersion, []byte(strconv.Itoa(FormatVersion))); err != nil {
 				return fmt.Errorf("write format version: %w", err)
 			}
-			for _, name := range dataBuckets {
+			for _, name := range slices.Concat(dataBuckets, stateBuckets) {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return fmt.Errorf("create bucket %s: %w", name, err)
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// addStateBuckets creates the buckets an archive written before they
+// existed lacks; it writes nothing when all are present.
+func addStateBuckets(db *bolt.DB, path string) error {
+	var missing [][]byte
+	err := guard(path, "reading", func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			for _, name := range stateBuckets {
+				if tx.Bucket(name) == nil {
+					missing = append(missing, name)
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil || len(missing) == 0 {
+		return err
+	}
+	return guard(path, "writing", func() error {
+		return db.Update(func(tx *bolt.Tx) error {
+			for _, name := range missing {
 				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 					return fmt.Errorf("create bucket %s: %w", name, err)
 				}

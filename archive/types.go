@@ -40,6 +40,10 @@ type Fetch struct {
 type AssetData struct {
 	URL, ContentType string
 	Data             []byte
+	// Header holds the response headers (may be nil); its ETag and
+	// Last-Modified are kept in the URL's fetch state for conditional
+	// requests.
+	Header map[string][]string
 }
 
 // AssetRef is a snapshot's reference to an asset.
@@ -50,10 +54,14 @@ type AssetRef struct {
 
 // Capture is one crawl of one article, as handed to Put.
 type Capture struct {
-	URL     string // canonical article URL: identifies the article
-	Source  string // source name from config
-	Fetch   Fetch
-	Content Content
+	URL    string // canonical article URL: identifies the article
+	Source string // source name from config
+	// Requested is the URL the crawler asked for, when it is not URL (the
+	// page named another rel=canonical): its fetch state (validators,
+	// recheck schedule) is kept too, pointing at the article.
+	Requested string
+	Fetch     Fetch
+	Content   Content
 	// Assets are newly downloaded asset bytes (may be empty).
 	Assets []AssetData
 	// AssetRefs are all assets the snapshot references, including ones

@@ -1,12 +1,15 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
 	"sort"
+	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -204,7 +207,8 @@ func (v *verifier) run() error {
 	}
 
 	// Layer 2: every record and blob, then the references between them.
-	steps := []func() error{v.articles, v.snapshotRecords, v.versionCounts, v.assets, v.assetMeta, v.assetURLs, v.raw}
+	steps := []func() error{v.articles, v.snapshotRecords, v.versionCounts, v.assets, v.assetMeta, v.assetURLs, v.raw,
+		v.frontier, v.fetchState, v.robots, v.runs}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
@@ -407,6 +411,76 @@ func (v *verifier) raw() error {
 		v.report.BytesChecked += int64(len(body))
 		if h := Hash(body); h != sha {
 			v.problem(ProblemRawHashMismatch, sha.String(), "raw body hashes to %s", h)
+		}
+	})
+}
+
+// stringKeyProblem reports a key of a URL- or host-keyed bucket that no
+// write could have made (empty keys are impossible in bbolt).
+func (v *verifier) stringKeyProblem(name, k []byte) bool {
+	if !utf8.Valid(k) {
+		v.problem(ProblemUndecodableRecord, quoteKey(name, k), "key is not valid utf-8")
+		return true
+	}
+	return false
+}
+
+// frontier checks every frontier record. The state buckets may be missing
+// from an archive written before they existed: each then counts as empty.
+func (v *verifier) frontier() error {
+	return v.each(bucketFrontier, func(k, val []byte) {
+		if v.stringKeyProblem(bucketFrontier, k) {
+			return
+		}
+		var rec frontierRecord
+		if err := openJSON(val, &rec); err != nil {
+			v.envelopeProblem(quoteKey(bucketFrontier, k), "frontier", err)
+		}
+	})
+}
+
+func (v *verifier) fetchState() error {
+	return v.each(bucketFetchState, func(k, val []byte) {
+		if v.stringKeyProblem(bucketFetchState, k) {
+			return
+		}
+		var rec fetchStateRecord
+		if err := openJSON(val, &rec); err != nil {
+			v.envelopeProblem(quoteKey(bucketFetchState, k), "fetch_state", err)
+			return
+		}
+		if rec.Kind != KindArticle && rec.Kind != KindAsset {
+			v.problem(ProblemUndecodableRecord, quoteKey(bucketFetchState, k), "fetch_state record of unknown kind %q", rec.Kind)
+		}
+	})
+}
+
+func (v *verifier) robots() error {
+	return v.each(bucketRobots, func(k, val []byte) {
+		if v.stringKeyProblem(bucketRobots, k) {
+			return
+		}
+		var rec robotsRecord
+		if err := openJSON(val, &rec); err != nil {
+			v.envelopeProblem(quoteKey(bucketRobots, k), "robots", err)
+		}
+	})
+}
+
+func (v *verifier) runs() error {
+	return v.each(bucketRuns, func(k, val []byte) {
+		key := fmt.Sprintf("%s/%x", bucketRuns, k)
+		if len(k) != 8 {
+			v.problem(ProblemUndecodableRecord, key, "run key is %d bytes, want 8", len(k))
+			return
+		}
+		var rec runRecord
+		if err := openJSON(val, &rec); err != nil {
+			v.envelopeProblem(key, "run", err)
+			return
+		}
+		if !bytes.Equal(runKey(rec.Start), k) {
+			v.problem(ProblemUndecodableRecord, key, "run record starts at %s, not at its key", rec.Start.Format(time.RFC3339Nano))
 		}
 	})
 }

@@ -58,6 +58,25 @@ type Config struct {
 	// an HTML page (listings). Required when a Source has listings; the
 	// crawler never parses HTML itself.
 	Links func(body []byte, contentType string, base *url.URL, selector string) ([]string, error)
+	// State is what the crawler remembers between runs (the frontier,
+	// recheck schedule, validators, robots.txt); nil remembers nothing.
+	State State
+	// Progress, when set, is called after every finished request with the
+	// run's totals so far. Calls come one at a time, from the crawling
+	// goroutines: it must return quickly and never block.
+	Progress func(ProgressEvent)
+
+	tune tuning // retry, politeness and trap limits; zero fields = constants
+}
+
+// ProgressEvent is the state of a run after one more finished request.
+type ProgressEvent struct {
+	URL     string // the request that just finished
+	Queued  int    // article URLs queued so far (pending ones included)
+	Done    int    // article URLs finished: handled, unchanged, or given up on
+	Fetches int    // requests finished, of every kind, retries included
+	Errors  int    // as Stats.Errors so far
+	Bytes   int64  // body bytes received (after decompression)
 }
 
 // Source is one configured news source.
@@ -94,18 +113,28 @@ type Fetcher interface {
 	FetchAsset(ctx context.Context, rawURL string) (Page, error)
 }
 
-// Handler receives every article page fetched with a 2xx status. It may be
-// called from several goroutines at once.
+// Handler receives every article page fetched. It may be called from
+// several goroutines at once.
 type Handler interface {
+	// Article is called for an article fetched with a 2xx status.
 	Article(ctx context.Context, p Page, f Fetcher) error
+	// NotModified is called for an article whose conditional request was
+	// answered 304 Not Modified: p has Status 304, the response headers and
+	// no body.
+	NotModified(ctx context.Context, p Page) error
 }
 
 // Stats counts what a Run did. PagesFetched counts 2xx pages (feeds,
-// sitemaps, listings and articles; not assets). Errors counts failed or
-// non-2xx fetches (assets included) and Handler errors. SourcesFailed counts
-// sources that have seeds and none of which could be read.
+// sitemaps, listings and articles; not assets). NotModified counts articles
+// answered 304. Errors counts failed or non-2xx fetches (assets included),
+// Handler errors and unreadable robots.txt files (once per host).
+// SourcesFailed counts sources that have seeds and none of which could be
+// read. Skipped counts discovered URLs refused as spider traps. Deferred
+// counts article URLs given up on for this run only (ErrDeferred): they
+// stay pending.
 type Stats struct {
 	Sources, SourcesFailed, PagesFetched, Errors int
+	NotModified, Skipped, Deferred               int
 }
 
 // Crawler runs crawls. It holds only configuration; each Run has its own
@@ -148,6 +177,7 @@ func New(cfg Config) (*Crawler, error) {
 	if cfg.MaxAssetBytes == 0 {
 		cfg.MaxAssetBytes = DefaultMaxAssetBytes
 	}
+	cfg.tune.fill()
 	return &Crawler{cfg: cfg}, nil
 }
 
@@ -164,8 +194,10 @@ type job struct {
 	src *sourceState
 }
 
-// Run crawls sources once and calls h.Article for every article fetched with
-// a 2xx status. It returns when all work is done, or, when ctx ends, after
+// Run crawls sources once: for each source, the URLs State holds as pending
+// first, then its feeds, sitemaps and listings. It calls h.Article for
+// every article fetched with a 2xx status and h.NotModified for every one
+// answered 304. It returns when all work is done, or, when ctx ends, after
 // the fetches in flight have stopped, with the Stats so far and ctx's error.
 func (c *Crawler) Run(ctx context.Context, sources []Source, h Handler) (Stats, error) {
 	if h == nil {
@@ -200,6 +232,7 @@ func (c *Crawler) Run(ctx context.Context, sources []Source, h Handler) (Stats, 
 				return
 			}
 			defer func() { <-sem }()
+			r.pending(ctx, st, jobs)
 			r.discover(ctx, st, jobs)
 		})
 	}
@@ -211,6 +244,9 @@ func (c *Crawler) Run(ctx context.Context, sources []Source, h Handler) (Stats, 
 		Sources:      len(sources),
 		PagesFetched: int(r.pages.Load()),
 		Errors:       int(r.errors.Load()),
+		NotModified:  int(r.notModified.Load()),
+		Skipped:      int(r.skipped.Load()),
+		Deferred:     int(r.deferred.Load()),
 	}
 	for _, st := range states {
 		failed := st.seeds.Load() > 0 && st.seedsOK.Load() == 0
@@ -231,22 +267,65 @@ func (c *Crawler) Run(ctx context.Context, sources []Source, h Handler) (Stats, 
 }
 
 // work fetches queued articles until jobs is closed; after ctx ends it only
-// drains the queue.
+// drains the queue. Each URL ends in State.Done unless it was interrupted
+// (ctx) or deferred to the next run: those stay pending.
 func (r *run) work(ctx context.Context, jobs <-chan job, h Handler) {
 	for j := range jobs {
 		if ctx.Err() != nil {
 			continue
 		}
-		p, err := r.fetch(ctx, j.url, kindPage, j.src.src.Name)
-		if err != nil {
-			r.fail(ctx, j.src, j.url, "fetch article", err)
-			continue
+		if r.article(ctx, j, h) {
+			r.done(j.url)
 		}
-		j.src.fetched.Add(1)
-		f := &fetcher{r: r, src: j.src}
-		if err := h.Article(ctx, p, f); err != nil {
-			r.fail(ctx, j.src, j.url, "handle article", err)
+	}
+}
+
+// article fetches and hands over one article; it reports whether the URL is
+// finished for good (false: leave it pending).
+func (r *run) article(ctx context.Context, j job, h Handler) (finished bool) {
+	name := j.src.src.Name
+	p, err := r.fetchCond(ctx, j.url, kindPage, name, r.validators(j.url))
+	switch {
+	case interrupted(ctx, err):
+		return false
+	case errors.Is(err, ErrDeferred):
+		r.deferred.Add(1)
+		r.log.Info().Str("source", name).Str("url", j.url).Err(err).Msg("article deferred to the next run")
+		return false
+	case err != nil:
+		r.fail(ctx, j.src, j.url, "fetch article", err)
+		return true
+	}
+	j.src.fetched.Add(1)
+	if p.Status == http.StatusNotModified {
+		r.notModified.Add(1)
+		err = h.NotModified(ctx, p)
+	} else {
+		err = h.Article(ctx, p, &fetcher{r: r, src: j.src})
+	}
+	if err != nil {
+		if interrupted(ctx, err) {
+			return false
 		}
+		r.fail(ctx, j.src, j.url, "handle article", err)
+	}
+	return true
+}
+
+// interrupted tells whether err is the run's context ending.
+func interrupted(ctx context.Context, err error) bool {
+	return err != nil && ctx.Err() != nil
+}
+
+// done records a finished article URL.
+func (r *run) done(u string) {
+	r.doneN.Add(1)
+	if r.state == nil {
+		return
+	}
+	if err := r.state.Done(u); err != nil {
+		r.errors.Add(1)
+		r.log.Warn().Str("url", u).Err(err).Msg("record article done")
 	}
 }
 
@@ -256,6 +335,8 @@ type fetcher struct {
 	src *sourceState
 }
 
+// FetchAsset fetches an asset, conditionally when State has validators for
+// it: a 304 returns the Page (Status 304, no body) and no error.
 func (f *fetcher) FetchAsset(ctx context.Context, rawURL string) (Page, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -263,7 +344,8 @@ func (f *fetcher) FetchAsset(ctx context.Context, rawURL string) (Page, error) {
 		f.r.fail(ctx, f.src, rawURL, "fetch asset", err)
 		return Page{}, err
 	}
-	p, err := f.r.fetch(ctx, u.String(), kindAsset, f.src.src.Name)
+	target := u.String()
+	p, err := f.r.fetchCond(ctx, target, kindAsset, f.src.src.Name, f.r.validators(target))
 	if err != nil {
 		f.r.fail(ctx, f.src, rawURL, "fetch asset", err)
 	}
@@ -271,13 +353,18 @@ func (f *fetcher) FetchAsset(ctx context.Context, rawURL string) (Page, error) {
 }
 
 // fail counts and logs an error, except for cancellation by ctx (not a
-// failure of the site) and robots.txt refusals (logged, not counted).
+// failure of the site) and robots.txt refusals or a host whose robots.txt
+// is unreadable (logged, not counted: robots.go counts the latter once).
 func (r *run) fail(ctx context.Context, st *sourceState, u, what string, err error) {
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return
 	}
 	if errors.Is(err, ErrDisallowed) {
 		r.log.Info().Str("source", st.src.Name).Str("url", u).Msg(what + ": disallowed by robots.txt")
+		return
+	}
+	if errors.Is(err, errRobotsUnavailable) {
+		r.log.Debug().Str("source", st.src.Name).Str("url", u).Err(err).Msg(what + ": not this run")
 		return
 	}
 	r.errors.Add(1)

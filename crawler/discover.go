@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/chronicle-archive/chronicle/internal/canon"
@@ -61,10 +62,7 @@ func (r *run) feed(ctx context.Context, st *sourceState, u string, jobs chan<- j
 	if err != nil {
 		return fmt.Errorf("parse feed %s: %w", u, err)
 	}
-	base := baseURL(p)
-	for _, l := range links {
-		r.enqueue(ctx, st, base, l, jobs)
-	}
+	r.enqueue(ctx, st, baseURL(p), links, jobs)
 	return nil
 }
 
@@ -82,9 +80,7 @@ func (r *run) sitemap(ctx context.Context, st *sourceState, u string, depth int,
 	}
 	base := baseURL(p)
 	if !index {
-		for _, l := range locs {
-			r.enqueue(ctx, st, base, l, jobs)
-		}
+		r.enqueue(ctx, st, base, locs, jobs)
 		return nil
 	}
 	if depth >= maxSitemapDepth {
@@ -95,7 +91,7 @@ func (r *run) sitemap(ctx context.Context, st *sourceState, u string, depth int,
 			return nil
 		}
 		child, err := canon.Resolve(base, l)
-		if err != nil || !isHTTP(child) || seen[child] {
+		if err != nil || !isHTTP(child) || seen[child] || r.trap(st, child) {
 			continue
 		}
 		if err := r.sitemap(ctx, st, child, depth+1, seen, jobs); err != nil {
@@ -122,7 +118,7 @@ func (r *run) listing(ctx context.Context, st *sourceState, u string, l Listing,
 		}
 		u = ""
 		for _, c := range next {
-			if cu, err := canon.Resolve(nil, c); err == nil && isHTTP(cu) && !visited[cu] {
+			if cu, err := canon.Resolve(nil, c); err == nil && isHTTP(cu) && !visited[cu] && !r.trap(st, cu) {
 				u = cu
 				break
 			}
@@ -144,9 +140,7 @@ func (r *run) listingPage(ctx context.Context, st *sourceState, u string, l List
 	if err != nil {
 		return nil, fmt.Errorf("listing %s: links %q: %w", u, l.Links, err)
 	}
-	for _, a := range links {
-		r.enqueue(ctx, st, base, a, jobs)
-	}
+	r.enqueue(ctx, st, base, links, jobs)
 	if l.Next == "" {
 		return nil, nil
 	}
@@ -163,25 +157,104 @@ func (r *run) listingPage(ctx context.Context, st *sourceState, u string, l List
 	return out, nil
 }
 
-// enqueue resolves, canonicalises and filters a discovered link and queues
-// it unless this run has queued it already.
-func (r *run) enqueue(ctx context.Context, st *sourceState, base *url.URL, link string, jobs chan<- job) {
-	u, err := canon.Resolve(base, link)
-	if err != nil || !isHTTP(u) {
-		r.log.Debug().Str("source", st.src.Name).Str("link", link).Msg("link skipped")
+// pending queues the article URLs an earlier run left unfinished, before
+// any discovery: they are neither re-enqueued nor asked Due.
+func (r *run) pending(ctx context.Context, st *sourceState, jobs chan<- job) {
+	if r.state == nil {
 		return
 	}
-	if st.src.Match != nil && !st.src.Match.MatchString(u) {
+	urls, err := r.state.Pending(st.src.Name)
+	if err != nil {
+		r.fail(ctx, st, "", "read pending urls", err)
 		return
 	}
+	for _, u := range urls {
+		if !r.claim(u) {
+			continue
+		}
+		r.send(ctx, st, u, jobs)
+	}
+	if len(urls) > 0 {
+		r.log.Debug().Str("source", st.src.Name).Int("pending", len(urls)).Msg("pending articles queued")
+	}
+}
+
+// enqueue resolves, canonicalises and filters the links discovered on one
+// page, records the new ones in State (Enqueue) and then queues them. A
+// link is kept if it is http(s), matches the source, is not a spider trap,
+// was not queued earlier in this run, and is due (State.Due).
+func (r *run) enqueue(ctx context.Context, st *sourceState, base *url.URL, links []string, jobs chan<- job) {
+	var fresh []string
+	now := time.Now()
+	for _, link := range links {
+		u, err := canon.Resolve(base, link)
+		if err != nil || !isHTTP(u) {
+			r.log.Debug().Str("source", st.src.Name).Str("link", link).Msg("link skipped")
+			continue
+		}
+		if st.src.Match != nil && !st.src.Match.MatchString(u) {
+			continue
+		}
+		if !r.claim(u) {
+			continue
+		}
+		if r.trap(st, u) {
+			continue
+		}
+		if r.state != nil {
+			due, err := r.state.Due(st.src.Name, u, now)
+			if err != nil {
+				r.log.Warn().Str("source", st.src.Name).Str("url", u).Err(err).Msg("recheck schedule unreadable; fetching")
+				due = true
+			}
+			if !due {
+				r.log.Debug().Str("source", st.src.Name).Str("url", u).Msg("known article not due")
+				continue
+			}
+		}
+		fresh = append(fresh, u)
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	if r.state != nil {
+		if err := r.state.Enqueue(st.src.Name, fresh); err != nil {
+			// Not recorded, not fetched: a crash could lose track of them.
+			r.fail(ctx, st, fresh[0], "record discovered urls", err)
+			return
+		}
+	}
+	for _, u := range fresh {
+		r.send(ctx, st, u, jobs)
+	}
+}
+
+// claim marks u queued for this run and reports whether it was not yet.
+func (r *run) claim(u string) bool {
 	r.queuedMu.Lock()
-	dup := r.queued[u]
-	r.queued[u] = true
-	r.queuedMu.Unlock()
-	if dup {
-		return
+	defer r.queuedMu.Unlock()
+	if r.queued[u] {
+		return false
 	}
+	r.queued[u] = true
+	return true
+}
+
+// trap reports (logs at debug and counts) a URL that looks like a spider
+// trap.
+func (r *run) trap(st *sourceState, u string) bool {
+	why := r.traps.check(u)
+	if why == "" {
+		return false
+	}
+	r.skipped.Add(1)
+	r.log.Debug().Str("source", st.src.Name).Str("url", u).Str("reason", why).Msg("spider trap: url skipped")
+	return true
+}
+
+func (r *run) send(ctx context.Context, st *sourceState, u string, jobs chan<- job) {
 	st.discovered.Add(1)
+	r.queuedN.Add(1)
 	select {
 	case jobs <- job{url: u, src: st}:
 	case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,12 +28,16 @@ const (
 //     path for pages) and sets resp.Uncompressed so Colly does not,
 //   - hides a charset parameter of Content-Type from Colly (which would
 //     convert the body to UTF-8) in headerOrigType,
+//   - paces redirects per host (the caller paces the first request), and
+//     every request again once it has a connection (sent: the time spent
+//     waiting for one),
 //   - cancels the request when the caller's context ends.
 type transport struct {
 	base       *http.Transport
 	pageLimit  int64
 	assetLimit int64
 	pace       func(ctx context.Context, host string) error // nil: no pacing
+	sent       func(ctx context.Context, host string) error // nil: no pacing at write time
 
 	mu    sync.Mutex
 	calls map[string]context.Context
@@ -71,11 +76,19 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	release := func() { stop(); cancel() }
 
-	if t.pace != nil {
+	// A first request was paced by its caller; a redirect (req.Response
+	// set) is paced here, since it may go to another host.
+	if t.pace != nil && req.Response != nil {
 		if err := t.pace(ctx, req.URL.Host); err != nil {
 			release()
 			return nil, err
 		}
+	}
+	if t.sent != nil {
+		host := req.URL.Host
+		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			GotConn: func(httptrace.GotConnInfo) { _ = t.sent(ctx, host) },
+		})
 	}
 	out := req.Clone(ctx)
 	out.Header.Del(headerKind)

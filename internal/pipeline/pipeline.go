@@ -74,6 +74,7 @@ func Crawl(ctx context.Context, cfg *config.Config, store *archive.Store, names 
 		MaxAssetBytes:      cfg.MaxAssetBytes,
 		Logger:             log,
 		Links:              listingLinks,
+		State:              h.state(cfg),
 	})
 	if err != nil {
 		return Summary{}, fmt.Errorf("set up crawler: %w", err)
@@ -93,13 +94,14 @@ func Crawl(ctx context.Context, cfg *config.Config, store *archive.Store, names 
 	sum.PagesFetched = stats.PagesFetched
 	sum.Errors += stats.Errors
 	sum.DurationMS = time.Since(start).Milliseconds()
-	if runErr != nil {
-		return sum, fmt.Errorf("crawl: %w", runErr)
+	switch {
+	case runErr != nil:
+		err = fmt.Errorf("crawl: %w", runErr)
+	case sum.Sources > 0 && sum.SourcesFailed == sum.Sources:
+		err = ErrAllSourcesFailed
 	}
-	if sum.Sources > 0 && sum.SourcesFailed == sum.Sources {
-		return sum, ErrAllSourcesFailed
-	}
-	return sum, nil
+	recordRun(ctx, store, start, sources, sum, err, log)
+	return sum, err
 }
 
 func selectSources(cfg *config.Config, names []string) ([]*config.Source, error) {
@@ -199,6 +201,12 @@ func (h *handler) Article(ctx context.Context, p crawler.Page, f crawler.Fetcher
 	return h.article(ctx, p, f, log)
 }
 
+// NotModified records an article whose conditional re-fetch was answered
+// 304 as seen again and unchanged (notmodified.go).
+func (h *handler) NotModified(ctx context.Context, p crawler.Page) error {
+	return h.notModified(ctx, p)
+}
+
 func (h *handler) article(ctx context.Context, p crawler.Page, f crawler.Fetcher, log zerolog.Logger) error {
 	ct := p.Header.Get("Content-Type")
 	if !isHTML(ct, p.Body) {
@@ -223,14 +231,18 @@ func (h *handler) article(ctx context.Context, p crawler.Page, f crawler.Fetcher
 	if err != nil {
 		return fmt.Errorf("extract: %w", err)
 	}
+	if why := refusal(art.Title, art.BodyText, p.Body); why != "" {
+		return fmt.Errorf("%w: %s", ErrRefused, why)
+	}
 	if strings.TrimSpace(art.BodyText) == "" && len(art.Videos) == 0 {
 		return errors.New("no article body found (selectors matched nothing and generic extraction found no text)")
 	}
 
 	refs, fresh := h.assets(ctx, f, art, log)
 	capture := archive.Capture{
-		URL:    articleURL(p.URL, art.Canonical),
-		Source: p.Source,
+		URL:       articleURL(p.URL, art.Canonical),
+		Requested: p.URL,
+		Source:    p.Source,
 		Fetch: archive.Fetch{
 			URL:       pageURL.String(),
 			FetchedAt: p.FetchedAt,
@@ -341,6 +353,9 @@ func (h *handler) asset(ctx context.Context, f crawler.Fetcher, u string) (archi
 	if err != nil {
 		return archive.AssetRef{}, nil, fetchError{err}
 	}
+	if page.Status == http.StatusNotModified {
+		return h.assetNotModified(u)
+	}
 	if page.Status != http.StatusOK {
 		return archive.AssetRef{}, nil, fmt.Errorf("fetch asset: HTTP %d", page.Status)
 	}
@@ -349,7 +364,7 @@ func (h *handler) asset(ctx context.Context, f crawler.Fetcher, u string) (archi
 		return archive.AssetRef{}, nil, fmt.Errorf("not an image (Content-Type %q, content sniffed as %q)", ct, http.DetectContentType(page.Body))
 	}
 	sha := archive.Hash(page.Body)
-	return archive.AssetRef{URL: u, SHA: sha}, &archive.AssetData{URL: u, ContentType: ct, Data: page.Body}, nil
+	return archive.AssetRef{URL: u, SHA: sha}, &archive.AssetData{URL: u, ContentType: ct, Data: page.Body, Header: page.Header}, nil
 }
 
 // fetchError is a failed asset download, already counted and logged by the
