@@ -152,6 +152,7 @@ Start with 'chronicle demo' (offline), then write a config.yaml and run
 		newExtractCommand(g),
 		newDemoCommand(g),
 		newScheduleCommand(g),
+		newRunsCommand(g),
 	)
 	return root
 }
