@@ -31,7 +31,7 @@ var layers = map[string]struct {
 	"internal/newssite":   {third: []string{"golang.org/x/text"}},
 	"internal/pipeline":   {project: []string{"crawler", "extract", "archive", "internal/canon", "internal/config"}, third: []string{"github.com/rs/zerolog"}},
 	"internal/cli": {project: []string{"archive", "export", "extract", "internal/canon", "internal/config", "internal/newssite", "internal/pipeline"},
-		third: []string{"github.com/spf13/cobra", "github.com/rs/zerolog", "github.com/robfig/cron/v3", "github.com/aymanbagabas/go-udiff"}},
+		third: []string{"github.com/spf13/cobra", "github.com/rs/zerolog", "github.com/robfig/cron/v3", "github.com/aymanbagabas/go-udiff", "github.com/schollz/progressbar/v3"}},
 	"cmd/chronicle": {project: []string{"internal/cli"}},
 	".":             {},
 

@@ -72,7 +72,9 @@ func runCrawl(cmd *cobra.Command, g *globals, o crawlOptions) error {
 		ctx, cancel = context.WithTimeoutCause(ctx, o.maxDuration, errMaxDuration)
 		defer cancel()
 	}
-	sum, crawlErr := pipeline.Crawl(ctx, cfg, st, o.sources, g.log)
+	bar := newProgressBar(g)
+	sum, crawlErr := pipeline.CrawlWithProgress(ctx, cfg, st, o.sources, g.log, bar.update)
+	bar.finish()
 	stopped := errors.Is(context.Cause(ctx), errMaxDuration)
 	if stopped {
 		g.log.Info().Dur("max_duration", o.maxDuration).Msg("crawl stopped at --max-duration; the next crawl picks up the rest")

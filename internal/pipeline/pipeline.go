@@ -55,6 +55,21 @@ var ErrAllSourcesFailed = errors.New("every source failed")
 // Crawl crawls the named sources of cfg (all when names is empty) once and
 // archives what is new or changed into store.
 func Crawl(ctx context.Context, cfg *config.Config, store *archive.Store, names []string, log zerolog.Logger) (Summary, error) {
+	return CrawlWithProgress(ctx, cfg, store, names, log, nil)
+}
+
+// Progress is a crawl's state after one more finished request, for a
+// progress display.
+type Progress struct {
+	Queued int   // article URLs queued so far
+	Done   int   // article URLs finished (archived, unchanged or given up on)
+	Errors int   // failures so far
+	Bytes  int64 // bytes received so far
+}
+
+// CrawlWithProgress is Crawl calling progress (when not nil) after every
+// finished request; progress must return at once.
+func CrawlWithProgress(ctx context.Context, cfg *config.Config, store *archive.Store, names []string, log zerolog.Logger, progress func(Progress)) (Summary, error) {
 	start := time.Now()
 	sources, err := selectSources(cfg, names)
 	if err != nil {
@@ -75,6 +90,7 @@ func Crawl(ctx context.Context, cfg *config.Config, store *archive.Store, names 
 		Logger:             log,
 		Links:              listingLinks,
 		State:              h.state(cfg),
+		Progress:           crawlerProgress(progress),
 	})
 	if err != nil {
 		return Summary{}, fmt.Errorf("set up crawler: %w", err)
@@ -102,6 +118,15 @@ func Crawl(ctx context.Context, cfg *config.Config, store *archive.Store, names 
 	}
 	recordRun(ctx, store, start, sources, sum, err, log)
 	return sum, err
+}
+
+func crawlerProgress(progress func(Progress)) func(crawler.ProgressEvent) {
+	if progress == nil {
+		return nil
+	}
+	return func(e crawler.ProgressEvent) {
+		progress(Progress{Queued: e.Queued, Done: e.Done, Errors: e.Errors, Bytes: e.Bytes})
+	}
 }
 
 func selectSources(cfg *config.Config, names []string) ([]*config.Source, error) {
