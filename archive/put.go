@@ -81,6 +81,7 @@ func (s *Store) Put(ctx context.Context, c Capture) (PutResult, error) {
 		ContentHash:  contentHash(&content),
 		RawSHA:       rawSHA,
 		RawSize:      int64(len(c.Fetch.Raw)),
+		ReextractOf:  c.ReextractOf,
 	}
 	for _, r := range c.AssetRefs {
 		snap.Assets = append(snap.Assets, AssetRef{URL: validUTF8(r.URL), SHA: r.SHA})
@@ -130,6 +131,9 @@ func (s *Store) Put(ctx context.Context, c Capture) (PutResult, error) {
 				return err
 			}
 			if latest.ContentHash == snap.ContentHash {
+				if c.ReextractOf > 0 {
+					return nil // a re-extraction that changes nothing writes nothing
+				}
 				// Unchanged: only record the sighting.
 				if seen.After(art.LastSeen) {
 					art.LastSeen = seen
@@ -141,6 +145,9 @@ func (s *Store) Put(ctx context.Context, c Capture) (PutResult, error) {
 				return recordArticleFetch(tx, &c, snap.ETag, snap.LastModified, seen, false)
 			}
 		} else {
+			if c.ReextractOf > 0 {
+				return fmt.Errorf("re-extraction of version %d of an article not in the archive: %w", c.ReextractOf, ErrNotFound)
+			}
 			res.NewArticle = true
 			art = articleRecord{URL: c.URL, Source: snap.Source, FirstSeen: seen, LastSeen: seen}
 		}
@@ -174,6 +181,9 @@ func (s *Store) Put(ctx context.Context, c Capture) (PutResult, error) {
 		res.Changed = true
 		if err := putJSON(articles, id[:], &art); err != nil {
 			return err
+		}
+		if c.ReextractOf > 0 {
+			return nil // no fetch happened: the fetch state stays as it is
 		}
 		return recordArticleFetch(tx, &c, snap.ETag, snap.LastModified, seen, true)
 	})

@@ -121,6 +121,7 @@ type snapshotRecord struct {
 	RawSHA       ID                  `json:"raw_sha"`
 	RawSize      int64               `json:"raw_size"`
 	Assets       []AssetRef          `json:"assets"`
+	ReextractOf  int                 `json:"reextract_of,omitempty"`
 }
 
 func (r *snapshotRecord) snapshot() *Snapshot {
@@ -135,6 +136,7 @@ func (r *snapshotRecord) snapshot() *Snapshot {
 			Images: c.Images, Videos: c.Videos,
 		},
 		ContentHash: r.ContentHash, RawSHA: r.RawSHA, RawSize: r.RawSize, Assets: r.Assets,
+		ReextractOf: r.ReextractOf,
 	}
 }
 

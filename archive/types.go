@@ -67,6 +67,11 @@ type Capture struct {
 	// AssetRefs are all assets the snapshot references, including ones
 	// already stored. Each must be in Assets or already in the archive.
 	AssetRefs []AssetRef
+	// ReextractOf, when not 0, marks the capture as a re-extraction of the
+	// raw response of that version (Fetch repeats its fetch): no fetch
+	// happened, so the article's fetch state and last sighting stay as they
+	// are, and a new snapshot says which version's fetch it came from.
+	ReextractOf int
 }
 
 // PutResult tells what Put did.
@@ -102,6 +107,9 @@ type Snapshot struct {
 	RawSHA             ID
 	RawSize            int64
 	Assets             []AssetRef
+	// ReextractOf is the version whose fetch this snapshot re-extracted
+	// (`chronicle reextract`); 0 for a snapshot of a fetch of its own.
+	ReextractOf int
 }
 
 // AssetInfo describes a stored asset. URL and ContentType are those it was

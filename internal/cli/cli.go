@@ -149,6 +149,7 @@ Start with 'chronicle demo' (offline), then write a config.yaml and run
 		newListCommand(g),
 		newShowCommand(g),
 		newHistoryCommand(g),
+		newReextractCommand(g),
 		newExtractCommand(g),
 		newDemoCommand(g),
 		newScheduleCommand(g),

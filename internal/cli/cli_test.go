@@ -409,3 +409,41 @@ func TestMaxDurationStopsCleanly(t *testing.T) {
 		t.Errorf("verify after a stopped crawl: exit %d\n%s", code, out)
 	}
 }
+
+func TestReextractAddsVersionsWithoutFetching(t *testing.T) {
+	e := newEnv(t)
+	full := newssiteConfig(e)
+	// First crawl without the remove rule: share bars and ads end up in the bodies.
+	e.writeConfig(strings.Replace(full, `      remove: [".ad", ".share"]`+"\n", "", 1))
+	first := e.crawl()
+	if strings.Count(e.show(e.srv.URL+"/article/1001.html").BodyText, "广告") == 0 {
+		t.Fatal("without the remove rule the ad should be in the body")
+	}
+	requests := len(e.site.Requests())
+
+	e.writeConfig(full)
+	var sum pipeline.ReextractSummary
+	if err := json.Unmarshal([]byte(e.must("reextract", "--json")), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Articles != first.ArticlesNew || sum.Changed != first.ArticlesNew || sum.Errors != 0 {
+		t.Errorf("reextract: %+v, want every one of %d articles changed", sum, first.ArticlesNew)
+	}
+	if n := len(e.site.Requests()); n != requests {
+		t.Errorf("reextract made %d requests", n-requests)
+	}
+	s := e.show(e.srv.URL + "/article/1001.html")
+	if s.Version != 2 || s.ReextractOf != 1 || strings.Contains(s.BodyText, "广告") {
+		t.Errorf("after reextract: version %d, reextract_of %d, body %q", s.Version, s.ReextractOf, s.BodyText)
+	}
+	// Nothing changes the second time.
+	if err := json.Unmarshal([]byte(e.must("reextract", "--json")), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Changed != 0 || sum.Unchanged != first.ArticlesNew {
+		t.Errorf("second reextract: %+v", sum)
+	}
+	if code, out, _ := e.run("verify"); code != 0 {
+		t.Errorf("verify after reextract: exit %d\n%s", code, out)
+	}
+}

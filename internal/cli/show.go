@@ -40,6 +40,7 @@ type showJSON struct {
 	Videos      []string            `json:"videos"`
 	Assets      []showAsset         `json:"assets"`
 	ContentHash string              `json:"content_hash"`
+	ReextractOf int                 `json:"reextract_of,omitempty"` // the version whose fetch this re-extracted
 	Header      map[string][]string `json:"header,omitempty"`
 }
 
@@ -105,7 +106,7 @@ func printShowJSON(g *globals, info archive.ArticleInfo, s *archive.Snapshot) er
 		Title: s.Content.Title, Author: s.Content.Author, Categories: nonNil(s.Content.Categories),
 		LeadImage: s.Content.LeadImage, BodyHTML: s.Content.BodyHTML, BodyText: s.Content.BodyText,
 		Images: nonNil(s.Content.Images), Videos: nonNil(s.Content.Videos), Assets: []showAsset{},
-		ContentHash: s.ContentHash.String(), Header: s.Header,
+		ContentHash: s.ContentHash.String(), Header: s.Header, ReextractOf: s.ReextractOf,
 	}
 	if !s.Content.Published.IsZero() {
 		out.Published = s.Content.Published.UTC().Format(time.RFC3339)
