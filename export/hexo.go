@@ -89,13 +89,9 @@ func Hexo(ctx context.Context, r Reader, opts HexoOptions) (st Stats, err error)
 	if opts.Out == "" {
 		return st, fmt.Errorf("hexo export: no output directory")
 	}
-	mode := opts.Images
-	switch {
-	case mode == "":
-		mode = ImagesRemote
-	case mode == ImagesRemote, mode == ImagesLocal, strings.Contains(mode, "{url}"):
-	default:
-		return st, fmt.Errorf("hexo export: images %q: want remote, local or a template containing {url}", opts.Images)
+	mode, err := imageMode(opts.Images)
+	if err != nil {
+		return st, fmt.Errorf("hexo export: %w", err)
 	}
 	switch opts.Date {
 	case "", DateRFC1123, DateLocal:

@@ -49,13 +49,9 @@ func Hugo(ctx context.Context, r Reader, opts HugoOptions) (st Stats, err error)
 	if opts.Out == "" {
 		return st, fmt.Errorf("hugo export: no output directory")
 	}
-	mode := opts.Images
-	switch {
-	case mode == "":
-		mode = ImagesRemote
-	case mode == ImagesRemote, mode == ImagesLocal, strings.Contains(mode, "{url}"):
-	default:
-		return st, fmt.Errorf("hugo export: images %q: want remote, local or a template containing {url}", opts.Images)
+	mode, err := imageMode(opts.Images)
+	if err != nil {
+		return st, fmt.Errorf("hugo export: %w", err)
 	}
 	out, err := filepath.Abs(opts.Out)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // writeFileIfChanged streams fill's output to out/name through a temporary
@@ -55,4 +56,17 @@ func writeFileIfChanged(out, name string, fill func(w io.Writer) error) (changed
 		return false, fmt.Errorf("write %s: %w", p, err)
 	}
 	return true, nil
+}
+
+// imageMode checks an images setting: remote (also ""), local, or a
+// template containing {url}.
+func imageMode(mode string) (string, error) {
+	switch {
+	case mode == "":
+		return ImagesRemote, nil
+	case mode == ImagesRemote, mode == ImagesLocal, strings.Contains(mode, "{url}"):
+		return mode, nil
+	default:
+		return "", fmt.Errorf("images %q: want remote, local or a template containing {url}", mode)
+	}
 }
