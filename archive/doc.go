@@ -28,7 +28,10 @@
 // # Concurrency
 //
 // A Store is safe for concurrent use. Only one process may open an archive for
-// writing; others wait up to Options.Timeout and then get ErrLocked. Writes
+// writing (the writer lock, an flock on path+".lock"); others wait up to
+// Options.Timeout and then get ErrLocked. The bbolt file is opened only for
+// each operation, so read-only Stores in other processes run beside a
+// writer, transaction by transaction; Verify reads in short chunks. Writes
 // happen in one short bbolt transaction per Put: callers fetch first, then put.
 //
 // Byte slices returned by this package are copies and remain valid after the

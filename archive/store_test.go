@@ -341,9 +341,10 @@ func TestOpen(t *testing.T) {
 	}
 }
 
-// TestLocked checks that a held lock makes Open fail with ErrLocked. flock(2)
-// locks belong to the open file description, so a second open in the same
-// process conflicts just as another process would.
+// TestLocked checks that a second writer gets ErrLocked from the writer
+// lock, while readers share the archive with the writer. flock(2) locks
+// belong to the open file description, so a second open in the same process
+// conflicts just as another process would.
 func TestLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.db")
 	s, err := archive.Open(path, archive.Options{Timeout: time.Second})
@@ -351,7 +352,7 @@ func TestLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for _, opts := range []archive.Options{{Timeout: 100 * time.Millisecond}, {Timeout: -1}, {Timeout: 100 * time.Millisecond, ReadOnly: true}} {
+	for _, opts := range []archive.Options{{Timeout: 100 * time.Millisecond}, {Timeout: -1}} {
 		start := time.Now()
 		_, err := archive.Open(path, opts)
 		if !errors.Is(err, archive.ErrLocked) {
@@ -361,18 +362,27 @@ func TestLocked(t *testing.T) {
 			t.Errorf("Open(%+v) waited %v", opts, d)
 		}
 	}
-	// Readers share the lock with each other.
-	if err := s.Close(); err != nil {
+	if _, err := s.Put(context.Background(), capture("https://example.org/a", "a", "b", t0)); err != nil {
 		t.Fatal(err)
 	}
+	// Readers share the archive with the writer and with each other.
 	r1, err := archive.Open(path, archive.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("reader beside a writer: %v", err)
 	}
 	defer r1.Close()
 	r2, err := archive.Open(path, archive.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		t.Fatalf("second reader: %v", err)
 	}
-	r2.Close()
+	defer r2.Close()
+	if _, err := r2.Lookup("https://example.org/a"); err != nil {
+		t.Errorf("reader: %v", err)
+	}
+	if _, err := s.Put(context.Background(), capture("https://example.org/b", "a", "b", t0)); err != nil {
+		t.Errorf("writer beside two readers: %v", err)
+	}
+	if _, err := r1.Lookup("https://example.org/b"); err != nil {
+		t.Errorf("reader sees the writer's later Put: %v", err)
+	}
 }

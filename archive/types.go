@@ -129,6 +129,17 @@ type Report struct {
 	Assets       int       `json:"assets"`
 	BytesChecked int64     `json:"bytes_checked"`
 	Problems     []Problem `json:"problems"`
+	// Warnings are findings that lose nothing (orphan assets and raw
+	// blobs); they leave OK true.
+	Warnings []Problem `json:"warnings"`
+	// Complete is false when MaxDuration stopped the check early; Checked
+	// counts the records checked and Total those the run was to check (in
+	// its slice, with --subset).
+	Complete bool   `json:"complete"`
+	Checked  int64  `json:"checked"`
+	Total    int64  `json:"total"`
+	Mode     string `json:"mode"`             // "full" or "fast"
+	Subset   string `json:"subset,omitempty"` // "N/T" with --subset
 }
 
 // Problem is one integrity problem found by Verify. Kind is one of the Problem*
@@ -152,9 +163,16 @@ const (
 	ProblemSnapshotHashMismatch = "snapshot_hash_mismatch" // recomputed content hash differs from the stored one
 	ProblemAssetHashMismatch    = "asset_hash_mismatch"    // asset bytes do not hash to their key
 	ProblemRawHashMismatch      = "raw_hash_mismatch"      // raw blob does not decompress to bytes hashing to its key
+	ProblemAssetSizeMismatch    = "asset_size_mismatch"    // asset size differs from its asset_meta record
 	ProblemMissingAsset         = "missing_asset"          // a snapshot references an asset that is not stored
 	ProblemMissingRaw           = "missing_raw"            // a snapshot references a raw blob that is not stored
 	ProblemMissingAssetMeta     = "missing_asset_meta"     // an asset has no asset_meta record
 	ProblemDanglingReference    = "dangling_reference"     // a snapshot or asset_urls entry points at nothing
 	ProblemVersionCountMismatch = "version_count_mismatch" // an article's version count differs from its snapshots
+)
+
+// Warning kinds reported by Verify: they leave the report OK.
+const (
+	WarningOrphanAsset = "orphan_asset" // an asset no snapshot references
+	WarningOrphanRaw   = "orphan_raw"   // a raw response no snapshot references
 )

@@ -3,42 +3,66 @@ package archive
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"time"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
 
+// VerifyOptions choose how much Verify checks.
+type VerifyOptions struct {
+	// Fast checks structure only: the page checks, every reference, version
+	// counts and asset sizes, and the envelopes of the small records; it
+	// re-hashes no snapshot, asset or raw body.
+	Fast bool
+	// Slice and Slices (1 <= Slice <= Slices) check only the records whose
+	// key hash falls in that slice of Slices; zero checks everything. The
+	// structural checks always run.
+	Slice, Slices int
+	// MaxDuration stops the record checks cleanly after that long; the
+	// report then says Complete false and how far it got. Zero: no limit.
+	MaxDuration time.Duration
+	// ChunkRecords and ChunkTime bound one read transaction (defaults 1024
+	// records, 100 ms): a writer waits at most one chunk.
+	ChunkRecords int
+	ChunkTime    time.Duration
+}
+
+func (o VerifyOptions) subset() bool { return o.Slices > 1 }
+
 // verifier accumulates the state of one Verify run.
 type verifier struct {
-	s      *Store
-	ctx    context.Context
-	tx     *bolt.Tx
-	report *Report
-	steps  int
+	s        *Store
+	ctx      context.Context
+	opts     VerifyOptions
+	report   *Report
+	deadline time.Time
+	stopped  bool // MaxDuration reached
 	// bboltChecked is set once bbolt's own consistency check has run.
 	bboltChecked bool
 
-	versions  map[ID]int          // article -> recorded version count
-	snapshots map[ID]map[int]bool // article -> versions found
+	// Every asset and raw blob seen (sorted, as walked) and whether a
+	// snapshot referenced it: orphans are found without a map per record.
+	assetSeen, rawSeen []ID
+	assetRef, rawRef   []bool
+	// unsure is set when a snapshot could not be decoded: its references
+	// are unknown, so nothing is reported as an orphan.
+	unsure bool
 }
 
 func (v *verifier) problem(kind, key, format string, args ...any) {
 	v.report.Problems = append(v.report.Problems, Problem{Kind: kind, Key: key, Detail: fmt.Sprintf(format, args...)})
 }
 
-// tick checks for cancellation every so many records.
-func (v *verifier) tick() error {
-	v.steps++
-	if v.steps%256 == 0 {
-		return v.ctx.Err()
-	}
-	return nil
+func (v *verifier) warning(kind, key, format string, args ...any) {
+	v.report.Warnings = append(v.report.Warnings, Problem{Kind: kind, Key: key, Detail: fmt.Sprintf(format, args...)})
 }
 
 // envelopeProblem records the right kind of problem for a failed envelope.
@@ -50,41 +74,80 @@ func (v *verifier) envelopeProblem(key, what string, err error) {
 	v.problem(ProblemUndecodableRecord, key, "%s record cannot be decoded: %v", what, err)
 }
 
-// Verify checks the whole archive and reports every problem found; it never
+// inSlice reports whether a record whose key hashes to h is in the slice
+// being checked.
+func (v *verifier) inSlice(h uint64) bool {
+	if !v.opts.subset() {
+		return true
+	}
+	return h%uint64(v.opts.Slices) == uint64(v.opts.Slice-1)
+}
+
+// idSlice is the slice of a key that is a SHA-256 (or starts with one).
+func (v *verifier) idSlice(k []byte) bool {
+	if len(k) < 8 {
+		return v.keySlice(k)
+	}
+	return v.inSlice(binary.BigEndian.Uint64(k))
+}
+
+// keySlice is the slice of any other key: by its FNV-64a hash.
+func (v *verifier) keySlice(k []byte) bool {
+	if !v.opts.subset() {
+		return true
+	}
+	h := fnv.New64a()
+	_, _ = h.Write(k)
+	return v.inSlice(h.Sum64())
+}
+
+// Verify checks the whole archive (VerifyWith with default options).
+func (s *Store) Verify(ctx context.Context) (*Report, error) {
+	return s.VerifyWith(ctx, VerifyOptions{})
+}
+
+// VerifyWith checks the archive and reports every problem found; it never
 // writes. The report is OK iff it has no problems. An error is returned only
 // when the check itself could not run (for example ctx was cancelled).
 //
-// It runs in one transaction, a writable one (rolled back, never committed)
-// when the store is writable, so that no Put changes the file during the
-// check. First the file's structure is checked with ordinary reads (see
-// VerifyFile); only if that finds nothing bbolt could trip over do bbolt's
-// own consistency check and the record checks run.
-func (s *Store) Verify(ctx context.Context) (*Report, error) {
-	v, err := s.verify(ctx)
+// The structural check reads the file with ordinary reads first (see
+// VerifyFile); only if it finds nothing bbolt could trip over do bbolt's own
+// consistency check and the record checks run. The record checks walk the
+// buckets in chunks, each one short read transaction, so a writer in another
+// process waits at most one chunk; the checks are ordered so that what a
+// concurrent Put adds between chunks is never reported as a problem.
+func (s *Store) VerifyWith(ctx context.Context, opts VerifyOptions) (*Report, error) {
+	v, err := s.verify(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	return v.report, nil
 }
 
-// verify runs Verify and returns its state.
-func (s *Store) verify(ctx context.Context) (*verifier, error) {
+// verify runs VerifyWith and returns its state.
+func (s *Store) verify(ctx context.Context, opts VerifyOptions) (*verifier, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("verify %s: %w", s.path, err)
 	}
-	var tx *bolt.Tx
-	err := guard(s.path, "verifying", func() (err error) {
-		tx, err = s.db.Begin(!s.db.IsReadOnly())
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("verify %s: %w", s.path, err)
+	if opts.Slices < 0 || opts.Slices > 0 && (opts.Slice < 1 || opts.Slice > opts.Slices) {
+		return nil, fmt.Errorf("verify %s: slice %d of %d: want 1 <= N <= T", s.path, opts.Slice, opts.Slices)
 	}
-	defer func() { _ = guard(s.path, "verifying", tx.Rollback) }()
-
-	v := &verifier{
-		s: s, ctx: ctx, tx: tx, report: &Report{Problems: []Problem{}},
-		versions: map[ID]int{}, snapshots: map[ID]map[int]bool{},
+	if opts.ChunkRecords <= 0 {
+		opts.ChunkRecords = 1024
+	}
+	if opts.ChunkTime <= 0 {
+		opts.ChunkTime = 100 * time.Millisecond
+	}
+	v := &verifier{s: s, ctx: ctx, opts: opts, report: &Report{Problems: []Problem{}, Warnings: []Problem{}}}
+	v.report.Mode = "full"
+	if opts.Fast {
+		v.report.Mode = "fast"
+	}
+	if opts.subset() {
+		v.report.Subset = fmt.Sprintf("%d/%d", opts.Slice, opts.Slices)
+	}
+	if opts.MaxDuration > 0 {
+		v.deadline = time.Now().Add(opts.MaxDuration)
 	}
 	safe, err := v.structure()
 	if err != nil {
@@ -95,28 +158,76 @@ func (s *Store) verify(ctx context.Context) (*verifier, error) {
 			return nil, fmt.Errorf("verify %s: %w", s.path, err)
 		}
 	}
+	v.report.Complete = !v.stopped
+	if v.report.Complete {
+		v.report.Total = v.report.Checked
+	} else {
+		v.report.Total = v.countTotal()
+	}
 	v.report.OK = len(v.report.Problems) == 0
 	return v, nil
 }
 
-// structure runs the structural check on the file and reports whether
-// bbolt's code may walk it.
-func (v *verifier) structure() (bool, error) {
-	f, err := os.Open(v.s.path)
+// fileStamp identifies a state of the file: its size and its newest meta
+// page's transaction id.
+func fileStamp(path string) (int64, uint64) {
+	f, err := os.Open(path)
 	if err != nil {
-		return false, fmt.Errorf("structural check: %w", err)
+		return -1, 0
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return false, fmt.Errorf("structural check: %w", err)
+		return -1, 0
+	}
+	lay, _, err := readLayout(f, info.Size())
+	if err != nil {
+		return -1, 0
+	}
+	return info.Size(), lay.meta.txid
+}
+
+// structure runs the structural check on the file and reports whether
+// bbolt's code may walk it. It runs without a lock first; when it finds
+// anything and the file changed meanwhile (a writer committed), it runs
+// again inside a read transaction, which keeps writers out, so that a
+// concurrent write is never reported as damage.
+func (v *verifier) structure() (bool, error) {
+	size, txid := fileStamp(v.s.path)
+	problems, safe, err := v.checkStructure()
+	if err == nil && len(problems) == 0 {
+		return safe, nil
+	}
+	if size2, txid2 := fileStamp(v.s.path); size2 == size && txid2 == txid {
+		v.report.Problems = append(v.report.Problems, problems...)
+		return safe, err
+	}
+	lockErr := v.s.withDB(func(*bolt.DB) error {
+		problems, safe, err = v.checkStructure()
+		return nil
+	})
+	if lockErr != nil && !errors.Is(lockErr, ErrCorrupt) {
+		return false, lockErr
+	}
+	v.report.Problems = append(v.report.Problems, problems...)
+	return safe, err
+}
+
+func (v *verifier) checkStructure() ([]Problem, bool, error) {
+	f, err := os.Open(v.s.path)
+	if err != nil {
+		return nil, false, fmt.Errorf("structural check: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, false, fmt.Errorf("structural check: %w", err)
 	}
 	problems, safe, err := checkFile(v.ctx, f, info.Size())
 	if err != nil {
-		return false, fmt.Errorf("structural check: %w", err)
+		return nil, false, fmt.Errorf("structural check: %w", err)
 	}
-	v.report.Problems = append(v.report.Problems, problems...)
-	return safe, nil
+	return problems, safe, nil
 }
 
 // guardedRun runs the bbolt and record checks, reporting a bbolt panic or a
@@ -130,18 +241,29 @@ func (v *verifier) guardedRun() (err error) {
 			err = nil
 		}
 	}()
-	return v.run()
+	err = v.run()
+	if errors.Is(err, ErrCorrupt) && v.ctx.Err() == nil {
+		v.problem(ProblemBboltPage, "", "%v", err)
+		err = nil
+	}
+	return err
 }
 
 // VerifyFile checks the archive at path like Store.Verify, without trusting
-// the file: it opens it read-only, waiting up to opts.Timeout for the lock
-// (opts.ReadOnly is ignored), and does not read any bucket before the
-// structural check passed. An empty, truncated, foreign or damaged file is
-// reported as problems (kinds not_an_archive, truncated, bbolt_page and the
-// record kinds), never as an error. An error is returned only when the check
-// could not run: the file cannot be read, it is locked (ErrLocked) or ctx
-// ended.
+// the file (VerifyFileWith with default options).
 func VerifyFile(ctx context.Context, path string, opts Options) (*Report, error) {
+	return VerifyFileWith(ctx, path, opts, VerifyOptions{})
+}
+
+// VerifyFileWith checks the archive at path like Store.VerifyWith, without
+// trusting the file: it opens it read-only (opts.ReadOnly is ignored),
+// waiting up to opts.Timeout for bbolt's lock while a writer's transaction
+// holds it, and does not read any bucket before the structural check passed.
+// An empty, truncated, foreign or damaged file is reported as problems
+// (kinds not_an_archive, truncated, bbolt_page and the record kinds), never
+// as an error. An error is returned only when the check could not run: the
+// file cannot be read, it stays locked (ErrLocked) or ctx ended.
+func VerifyFileWith(ctx context.Context, path string, opts Options, vo VerifyOptions) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("verify %s: %w", path, err)
 	}
@@ -163,195 +285,172 @@ func VerifyFile(ctx context.Context, path string, opts Options) (*Report, error)
 		return nil, fmt.Errorf("verify %s: %w", path, err)
 	}
 	if lay.fatal {
-		return &Report{Problems: problems}, nil
+		return &Report{Problems: problems, Warnings: []Problem{}}, nil
 	}
 	opts.ReadOnly = true
 	s, err := openStore(path, opts)
 	if errors.Is(err, ErrCorrupt) {
 		// The file changed since it was read, or bbolt refused it.
-		return &Report{Problems: []Problem{{Kind: ProblemBboltPage, Detail: err.Error()}}}, nil
+		return &Report{Problems: []Problem{{Kind: ProblemBboltPage, Detail: err.Error()}}, Warnings: []Problem{}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", path, err)
 	}
 	defer s.Close()
-	return s.Verify(ctx)
+	return s.VerifyWith(ctx, vo)
+}
+
+// view runs fn in one read transaction of the verify.
+func (v *verifier) view(fn func(tx *bolt.Tx) error) error {
+	return v.s.withDB(func(db *bolt.DB) error {
+		return guard(v.s.path, "verifying", func() error { return db.View(fn) })
+	})
 }
 
 func (v *verifier) run() error {
-	// Layer 1: the file's structure, as bbolt sees it. The structural check
+	// Layer 1: the file's structure, as bbolt sees it, in one transaction
+	// (bbolt's check walks page headers, not values). The structural check
 	// passed, so bbolt's walk (in a goroutine of its own, where a panic
 	// could not be recovered) stays within the file's pages.
 	before := len(v.report.Problems)
-	for err := range v.tx.Check() {
-		v.problem(ProblemBboltPage, "", "%v", err)
-	}
-	v.bboltChecked = true
-	if len(v.report.Problems) > before {
-		// Report what bbolt found rather than read a damaged tree.
+	err := v.view(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			v.problem(ProblemBboltPage, "", "%v", err)
+		}
+		v.bboltChecked = true
+		if len(v.report.Problems) > before {
+			return nil
+		}
+		version, ok, err := readFormatVersion(tx)
+		switch {
+		case err != nil:
+			v.problem(ProblemUnknownFormatVersion, "meta/format_version", "%v", err)
+		case !ok:
+			v.problem(ProblemUnknownFormatVersion, "meta/format_version", "no format version: not a chronicle archive")
+		case version != FormatVersion:
+			v.problem(ProblemUnknownFormatVersion, "meta/format_version", "format version %d, this program knows %d", version, FormatVersion)
+		}
+		for _, name := range dataBuckets {
+			if tx.Bucket(name) == nil {
+				v.problem(ProblemUndecodableRecord, string(name), "bucket %s is missing", name)
+			}
+		}
 		return nil
+	})
+	if err != nil || len(v.report.Problems) > before && !v.bboltChecked {
+		return err
 	}
-	version, ok, err := readFormatVersion(v.tx)
-	switch {
-	case err != nil:
-		v.problem(ProblemUnknownFormatVersion, "meta/format_version", "%v", err)
-	case !ok:
-		v.problem(ProblemUnknownFormatVersion, "meta/format_version", "no format version: not a chronicle archive")
-	case version != FormatVersion:
-		v.problem(ProblemUnknownFormatVersion, "meta/format_version", "format version %d, this program knows %d", version, FormatVersion)
-	}
-	for _, name := range dataBuckets {
-		if v.tx.Bucket(name) == nil {
-			v.problem(ProblemUndecodableRecord, string(name), "bucket %s is missing", name)
+	for _, p := range v.report.Problems[before:] {
+		if p.Kind == ProblemBboltPage {
+			return nil // report what bbolt found rather than read a damaged tree
 		}
 	}
 
-	// Layer 2: every record and blob, then the references between them.
-	steps := []func() error{v.articles, v.snapshotRecords, v.versionCounts, v.assets, v.assetMeta, v.assetURLs, v.raw,
+	// Layer 2: every record and blob. Blobs first: a blob seen here was
+	// stored with the snapshot that references it, so that snapshot is seen
+	// by the walk after it, and an orphan is a real orphan.
+	steps := []func() error{v.assets, v.raw, v.articles, v.assetMeta, v.assetURLs,
 		v.frontier, v.fetchState, v.robots, v.runs}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
 		}
+		if v.stopped {
+			return nil
+		}
+	}
+	if !v.opts.subset() && !v.unsure {
+		v.orphans()
 	}
 	return nil
 }
 
-// each calls fn for every entry of bucket name (if present).
-func (v *verifier) each(name []byte, fn func(k, val []byte)) error {
-	b := v.tx.Bucket(name)
-	if b == nil {
-		return nil
+// chunk bounds one read transaction of a walk.
+type chunk struct {
+	v     *verifier
+	n     int
+	start time.Time
+}
+
+func (v *verifier) newChunk() *chunk { return &chunk{v: v, start: time.Now()} }
+
+// full reports whether the chunk has done its share.
+func (c *chunk) full() bool {
+	c.n++
+	return c.n >= c.v.opts.ChunkRecords || time.Since(c.start) >= c.v.opts.ChunkTime
+}
+
+// due reports whether the walk must stop: ctx ended (an error) or
+// MaxDuration passed (v.stopped).
+func (v *verifier) due() (bool, error) {
+	if err := v.ctx.Err(); err != nil {
+		return true, err
 	}
-	c := b.Cursor()
-	for k, val := c.First(); k != nil; k, val = c.Next() {
-		if err := v.tick(); err != nil {
+	if !v.deadline.IsZero() && time.Now().After(v.deadline) {
+		v.stopped = true
+		return true, nil
+	}
+	return false, nil
+}
+
+// each calls fn for every entry of bucket name (if present) in the slice
+// being checked, in chunks of one read transaction each; idKeyed buckets
+// are sliced by the key's first bytes, others by its hash.
+func (v *verifier) each(name []byte, idKeyed bool, fn func(tx *bolt.Tx, k, val []byte)) error {
+	var last []byte
+	for {
+		if stop, err := v.due(); stop {
 			return err
 		}
-		if val == nil {
-			v.problem(ProblemUndecodableRecord, fmt.Sprintf("%s/%x", name, k), "unexpected nested bucket")
-			continue
-		}
-		v.report.BytesChecked += int64(len(val))
-		fn(k, val)
-	}
-	return nil
-}
-
-func (v *verifier) articles() error {
-	return v.each(bucketArticles, func(k, val []byte) {
-		v.report.Articles++
-		var id ID
-		if len(k) != len(id) {
-			v.problem(ProblemUndecodableRecord, fmt.Sprintf("%x", k), "article key is %d bytes, want %d", len(k), len(id))
-			return
-		}
-		copy(id[:], k)
-		var rec articleRecord
-		if err := openJSON(val, &rec); err != nil {
-			v.envelopeProblem(id.String(), "article", err)
-			return
-		}
-		v.versions[id] = rec.Versions
-		if Hash([]byte(rec.URL)) != id {
-			v.problem(ProblemArticleKeyMismatch, id.String(), "key is not the SHA-256 of the article url %q", rec.URL)
-		}
-	})
-}
-
-func (v *verifier) snapshotRecords() error {
-	assets := v.tx.Bucket(bucketAssets)
-	raw := v.tx.Bucket(bucketRaw)
-	return v.each(bucketSnapshots, func(k, val []byte) {
-		v.report.Snapshots++
-		id, version, err := splitSnapshotKey(k)
-		if err != nil {
-			v.problem(ProblemUndecodableRecord, fmt.Sprintf("%x", k), "%v", err)
-			return
-		}
-		key := snapshotName(id, version)
-		if v.snapshots[id] == nil {
-			v.snapshots[id] = map[int]bool{}
-		}
-		v.snapshots[id][version] = true
-		var rec snapshotRecord
-		if err := openJSON(val, &rec); err != nil {
-			v.envelopeProblem(key, "snapshot", err)
-			return
-		}
-		if rec.Article != id || rec.Version != version {
-			v.problem(ProblemSnapshotKeyMismatch, key, "record says it is %s", snapshotName(rec.Article, rec.Version))
-		}
-		if h := contentHash(&rec.Content); h != rec.ContentHash {
-			v.problem(ProblemSnapshotHashMismatch, key, "content hashes to %s, the record says %s", h, rec.ContentHash)
-		}
-		if raw == nil || raw.Get(rec.RawSHA[:]) == nil {
-			v.problem(ProblemMissingRaw, key, "raw response %s is not stored", rec.RawSHA)
-		}
-		for _, a := range rec.Assets {
-			if assets == nil || assets.Get(a.SHA[:]) == nil {
-				v.problem(ProblemMissingAsset, key, "asset %s (%s) is not stored", a.SHA, a.URL)
+		done := false
+		err := v.view(func(tx *bolt.Tx) error {
+			b := tx.Bucket(name)
+			if b == nil {
+				done = true
+				return nil
 			}
+			c := b.Cursor()
+			var k, val []byte
+			if last == nil {
+				k, val = c.First()
+			} else if k, val = c.Seek(last); k != nil && bytes.Equal(k, last) {
+				k, val = c.Next()
+			}
+			ch := v.newChunk()
+			for ; k != nil; k, val = c.Next() {
+				if idKeyed && !v.idSlice(k) || !idKeyed && !v.keySlice(k) {
+					continue
+				}
+				v.report.Checked++
+				if val == nil {
+					v.problem(ProblemUndecodableRecord, fmt.Sprintf("%s/%x", name, k), "unexpected nested bucket")
+				} else {
+					fn(tx, k, val)
+				}
+				if ch.full() {
+					last = bytes.Clone(k)
+					return nil
+				}
+			}
+			done = true
+			return nil
+		})
+		if err != nil || done {
+			return err
 		}
-	})
+	}
 }
 
-// versionCounts checks that every article has exactly snapshots 1..Versions
-// and every snapshot has an article.
-func (v *verifier) versionCounts() error {
-	ids := make([]ID, 0, len(v.snapshots))
-	for id := range v.snapshots {
-		ids = append(ids, id)
+// mark records that a snapshot references sha, if it was seen.
+func mark(seen []ID, ref []bool, sha ID) {
+	if i, ok := slices.BinarySearchFunc(seen, sha, func(a, b ID) int { return bytes.Compare(a[:], b[:]) }); ok {
+		ref[i] = true
 	}
-	sort.Slice(ids, func(i, j int) bool { return string(ids[i][:]) < string(ids[j][:]) })
-	articles := v.tx.Bucket(bucketArticles)
-	for _, id := range ids {
-		if articles != nil && articles.Get(id[:]) == nil {
-			for _, ver := range sortedVersions(v.snapshots[id]) {
-				v.problem(ProblemDanglingReference, snapshotName(id, ver), "snapshot of an article that is not stored")
-			}
-		}
-	}
-	ids = ids[:0]
-	for id := range v.versions {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return string(ids[i][:]) < string(ids[j][:]) })
-	for _, id := range ids {
-		want, found := v.versions[id], v.snapshots[id]
-		var missing, extra []int
-		for ver := 1; ver <= want; ver++ {
-			if !found[ver] {
-				missing = append(missing, ver)
-			}
-		}
-		for _, ver := range sortedVersions(found) {
-			if ver < 1 || ver > want {
-				extra = append(extra, ver)
-			}
-		}
-		if len(missing) > 0 || len(extra) > 0 {
-			v.problem(ProblemVersionCountMismatch, id.String(),
-				"article records %d versions, %d snapshots stored (missing %v, unexpected %v)", want, len(found), missing, extra)
-		}
-	}
-	return nil
 }
 
-func sortedVersions(m map[int]bool) []int {
-	out := make([]int, 0, len(m))
-	for ver := range m {
-		out = append(out, ver)
-	}
-	sort.Ints(out)
-	return out
-}
-
-// assets checks every asset's hash and metadata. Assets no snapshot
-// references (orphans) are not problems in this format version.
+// assets checks every asset's hash (full) or size (fast) and metadata.
 func (v *verifier) assets() error {
-	meta := v.tx.Bucket(bucketAssetMeta)
-	return v.each(bucketAssets, func(k, val []byte) {
+	return v.each(bucketAssets, true, func(tx *bolt.Tx, k, val []byte) {
 		v.report.Assets++
 		var sha ID
 		if len(k) != len(sha) {
@@ -359,20 +458,260 @@ func (v *verifier) assets() error {
 			return
 		}
 		copy(sha[:], k)
-		if h := Hash(val); h != sha {
-			v.problem(ProblemAssetHashMismatch, sha.String(), "asset bytes hash to %s", h)
+		v.assetSeen = append(v.assetSeen, sha)
+		v.assetRef = append(v.assetRef, false)
+		metaV := tx.Bucket(bucketAssetMeta).Get(k)
+		hashOK := true
+		if !v.opts.Fast {
+			v.report.BytesChecked += int64(len(val))
+			if h := Hash(val); h != sha {
+				hashOK = false
+				v.problem(ProblemAssetHashMismatch, sha.String(), "asset bytes hash to %s", h)
+			}
 		}
-		if meta == nil || meta.Get(k) == nil {
+		if metaV != nil && hashOK {
+			var m assetMetaRecord
+			if openJSON(metaV, &m) == nil && m.Size != int64(len(val)) {
+				v.problem(ProblemAssetSizeMismatch, sha.String(), "asset is %d bytes, its metadata says %d", len(val), m.Size)
+			}
+		}
+		if metaV == nil {
 			v.problem(ProblemMissingAssetMeta, sha.String(), "asset has no asset_meta record")
 		}
 	})
+}
+
+// raw decompresses and re-hashes every raw blob (full).
+func (v *verifier) raw() error {
+	return v.each(bucketRaw, true, func(_ *bolt.Tx, k, val []byte) {
+		var sha ID
+		if len(k) != len(sha) {
+			v.problem(ProblemUndecodableRecord, fmt.Sprintf("%x", k), "raw key is %d bytes, want %d", len(k), len(sha))
+			return
+		}
+		copy(sha[:], k)
+		v.rawSeen = append(v.rawSeen, sha)
+		v.rawRef = append(v.rawRef, false)
+		if v.opts.Fast {
+			return
+		}
+		v.report.BytesChecked += int64(len(val))
+		body, err := v.s.dec.DecodeAll(val, nil)
+		if err != nil {
+			v.problem(ProblemRawHashMismatch, sha.String(), "raw blob does not decompress: %v", err)
+			return
+		}
+		v.report.BytesChecked += int64(len(body))
+		if h := Hash(body); h != sha {
+			v.problem(ProblemRawHashMismatch, sha.String(), "raw body hashes to %s", h)
+		}
+	})
+}
+
+// articles walks the articles and snapshots buckets together, in article ID
+// order, one chunk of articles per read transaction: an article and all its
+// snapshots are always read in the same transaction, so their references
+// and version counts are consistent even while a crawl writes.
+func (v *verifier) articles() error {
+	var after []byte // the last ID done
+	for {
+		if stop, err := v.due(); stop {
+			return err
+		}
+		done := false
+		err := v.view(func(tx *bolt.Tx) error {
+			ab, sb := tx.Bucket(bucketArticles), tx.Bucket(bucketSnapshots)
+			if ab == nil || sb == nil {
+				done = true
+				return nil
+			}
+			ac, sc := ab.Cursor(), sb.Cursor()
+			var ak, av, sk, sv []byte
+			if after == nil {
+				ak, av = ac.First()
+				sk, sv = sc.First()
+			} else {
+				if ak, av = ac.Seek(after); ak != nil && bytes.Equal(ak, after) {
+					ak, av = ac.Next()
+				}
+				for sk, sv = sc.Seek(after); sk != nil && bytes.HasPrefix(sk, after); {
+					sk, sv = sc.Next()
+				}
+			}
+			ch := v.newChunk()
+			for ak != nil || sk != nil {
+				// The next article ID: the smaller of the two cursors'.
+				var id []byte
+				switch {
+				case sk != nil && len(sk) != len(ID{})+4:
+					if ak == nil || bytes.Compare(sk, ak) < 0 {
+						if v.idSlice(sk) {
+							v.report.Checked++
+							v.report.Snapshots++
+							v.problem(ProblemUndecodableRecord, fmt.Sprintf("%x", sk), "snapshot key %x: %d bytes, want %d", sk, len(sk), len(ID{})+4)
+						}
+						sk, sv = sc.Next()
+						continue
+					}
+					id = ak
+				case ak == nil:
+					id = sk[:len(ID{})]
+				case sk == nil || bytes.Compare(ak, sk[:len(ID{})]) <= 0:
+					id = ak
+				default:
+					id = sk[:len(ID{})]
+				}
+				id = bytes.Clone(id)
+				var art []byte
+				if ak != nil && bytes.Equal(ak, id) {
+					art = av
+					ak, av = ac.Next()
+				}
+				var snaps [][2][]byte
+				for sk != nil && bytes.HasPrefix(sk, id) && len(sk) == len(id)+4 {
+					snaps = append(snaps, [2][]byte{sk, sv})
+					sk, sv = sc.Next()
+				}
+				if v.idSlice(id) {
+					v.article(tx, id, art, snaps)
+				}
+				after = id
+				if ch.full() {
+					return nil
+				}
+			}
+			done = true
+			return nil
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// article checks one article record (nil when missing) and its snapshots.
+func (v *verifier) article(tx *bolt.Tx, k, val []byte, snaps [][2][]byte) {
+	versions := -1 // unknown
+	if val != nil {
+		v.report.Checked++
+		v.report.Articles++
+		v.report.BytesChecked += int64(len(val))
+		var id ID
+		if len(k) != len(id) {
+			v.problem(ProblemUndecodableRecord, fmt.Sprintf("%x", k), "article key is %d bytes, want %d", len(k), len(id))
+		} else {
+			copy(id[:], k)
+			var rec articleRecord
+			if err := openJSON(val, &rec); err != nil {
+				v.envelopeProblem(id.String(), "article", err)
+			} else {
+				versions = rec.Versions
+				if Hash([]byte(rec.URL)) != id {
+					v.problem(ProblemArticleKeyMismatch, id.String(), "key is not the SHA-256 of the article url %q", rec.URL)
+				}
+			}
+		}
+	}
+	assets, raw := tx.Bucket(bucketAssets), tx.Bucket(bucketRaw)
+	found := map[int]bool{}
+	for _, s := range snaps {
+		v.report.Checked++
+		v.report.Snapshots++
+		id, version, _ := splitSnapshotKey(s[0])
+		key := snapshotName(id, version)
+		found[version] = true
+		if val == nil {
+			v.problem(ProblemDanglingReference, key, "snapshot of an article that is not stored")
+		}
+		var rec snapshotRecord
+		var err error
+		if v.opts.Fast {
+			// Structure only: decode for the references, hash nothing.
+			if len(s[1]) < envelopeHeader {
+				err = fmt.Errorf("%w: %d bytes, shorter than the header", errEnvelopeFormat, len(s[1]))
+			} else if jerr := jsonUnmarshal(s[1][envelopeHeader:], &rec); jerr != nil {
+				err = fmt.Errorf("%w: %v", errEnvelopeFormat, jerr)
+			}
+		} else {
+			v.report.BytesChecked += int64(len(s[1]))
+			err = openJSON(s[1], &rec)
+		}
+		if err != nil {
+			v.unsure = true
+			v.envelopeProblem(key, "snapshot", err)
+			continue
+		}
+		if rec.Article != id || rec.Version != version {
+			v.problem(ProblemSnapshotKeyMismatch, key, "record says it is %s", snapshotName(rec.Article, rec.Version))
+		}
+		if !v.opts.Fast {
+			if h := contentHash(&rec.Content); h != rec.ContentHash {
+				v.problem(ProblemSnapshotHashMismatch, key, "content hashes to %s, the record says %s", h, rec.ContentHash)
+			}
+		}
+		if raw == nil || raw.Get(rec.RawSHA[:]) == nil {
+			v.problem(ProblemMissingRaw, key, "raw response %s is not stored", rec.RawSHA)
+		} else {
+			mark(v.rawSeen, v.rawRef, rec.RawSHA)
+		}
+		for _, a := range rec.Assets {
+			if assets == nil || assets.Get(a.SHA[:]) == nil {
+				v.problem(ProblemMissingAsset, key, "asset %s (%s) is not stored", a.SHA, a.URL)
+			} else {
+				mark(v.assetSeen, v.assetRef, a.SHA)
+			}
+		}
+	}
+	if versions < 0 {
+		return
+	}
+	var missing, extra []int
+	for ver := 1; ver <= versions; ver++ {
+		if !found[ver] {
+			missing = append(missing, ver)
+		}
+	}
+	for _, ver := range sortedVersions(found) {
+		if ver < 1 || ver > versions {
+			extra = append(extra, ver)
+		}
+	}
+	if len(missing) > 0 || len(extra) > 0 {
+		v.problem(ProblemVersionCountMismatch, fmt.Sprintf("%x", k),
+			"article records %d versions, %d snapshots stored (missing %v, unexpected %v)", versions, len(found), missing, extra)
+	}
+}
+
+// orphans warns about assets and raw blobs no snapshot references: they
+// cost space but lose nothing (verify --repair --prune-orphans removes them).
+func (v *verifier) orphans() {
+	for i, sha := range v.assetSeen {
+		if !v.assetRef[i] {
+			v.warning(WarningOrphanAsset, sha.String(), "asset is referenced by no snapshot")
+		}
+	}
+	for i, sha := range v.rawSeen {
+		if !v.rawRef[i] {
+			v.warning(WarningOrphanRaw, sha.String(), "raw response is referenced by no snapshot")
+		}
+	}
+}
+
+func sortedVersions(m map[int]bool) []int {
+	out := make([]int, 0, len(m))
+	for ver := range m {
+		out = append(out, ver)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // assetMeta checks every metadata record. Metadata whose asset is gone is
 // not a problem by itself: a snapshot that needs the asset reports
 // missing_asset, and otherwise it is an orphan.
 func (v *verifier) assetMeta() error {
-	return v.each(bucketAssetMeta, func(k, val []byte) {
+	return v.each(bucketAssetMeta, true, func(_ *bolt.Tx, k, val []byte) {
+		v.report.BytesChecked += int64(len(val))
 		var m assetMetaRecord
 		if err := openJSON(val, &m); err != nil {
 			v.envelopeProblem(fmt.Sprintf("%x", k), "asset_meta", err)
@@ -383,34 +722,14 @@ func (v *verifier) assetMeta() error {
 // assetURLs checks every URL mapping's envelope. A mapping whose asset is
 // gone is treated like an orphan (AssetByURL reports it absent).
 func (v *verifier) assetURLs() error {
-	return v.each(bucketAssetURLs, func(k, val []byte) {
+	return v.each(bucketAssetURLs, false, func(_ *bolt.Tx, k, val []byte) {
+		v.report.BytesChecked += int64(len(val))
 		payload, err := open(val)
 		if err == nil && len(payload) != len(ID{}) {
 			err = fmt.Errorf("%w: %d-byte hash", errEnvelopeFormat, len(payload))
 		}
 		if err != nil {
-			v.envelopeProblem(fmt.Sprintf("asset_urls/%q", k), "asset_urls", err)
-		}
-	})
-}
-
-// raw decompresses and re-hashes every raw blob.
-func (v *verifier) raw() error {
-	return v.each(bucketRaw, func(k, val []byte) {
-		var sha ID
-		if len(k) != len(sha) {
-			v.problem(ProblemUndecodableRecord, fmt.Sprintf("%x", k), "raw key is %d bytes, want %d", len(k), len(sha))
-			return
-		}
-		copy(sha[:], k)
-		body, err := v.s.dec.DecodeAll(val, nil)
-		if err != nil {
-			v.problem(ProblemRawHashMismatch, sha.String(), "raw blob does not decompress: %v", err)
-			return
-		}
-		v.report.BytesChecked += int64(len(body))
-		if h := Hash(body); h != sha {
-			v.problem(ProblemRawHashMismatch, sha.String(), "raw body hashes to %s", h)
+			v.envelopeProblem(quoteKey(bucketAssetURLs, k), "asset_urls", err)
 		}
 	})
 }
@@ -428,7 +747,8 @@ func (v *verifier) stringKeyProblem(name, k []byte) bool {
 // frontier checks every frontier record. The state buckets may be missing
 // from an archive written before they existed: each then counts as empty.
 func (v *verifier) frontier() error {
-	return v.each(bucketFrontier, func(k, val []byte) {
+	return v.each(bucketFrontier, false, func(_ *bolt.Tx, k, val []byte) {
+		v.report.BytesChecked += int64(len(val))
 		if v.stringKeyProblem(bucketFrontier, k) {
 			return
 		}
@@ -440,7 +760,8 @@ func (v *verifier) frontier() error {
 }
 
 func (v *verifier) fetchState() error {
-	return v.each(bucketFetchState, func(k, val []byte) {
+	return v.each(bucketFetchState, false, func(_ *bolt.Tx, k, val []byte) {
+		v.report.BytesChecked += int64(len(val))
 		if v.stringKeyProblem(bucketFetchState, k) {
 			return
 		}
@@ -456,7 +777,8 @@ func (v *verifier) fetchState() error {
 }
 
 func (v *verifier) robots() error {
-	return v.each(bucketRobots, func(k, val []byte) {
+	return v.each(bucketRobots, false, func(_ *bolt.Tx, k, val []byte) {
+		v.report.BytesChecked += int64(len(val))
 		if v.stringKeyProblem(bucketRobots, k) {
 			return
 		}
@@ -468,7 +790,8 @@ func (v *verifier) robots() error {
 }
 
 func (v *verifier) runs() error {
-	return v.each(bucketRuns, func(k, val []byte) {
+	return v.each(bucketRuns, false, func(_ *bolt.Tx, k, val []byte) {
+		v.report.BytesChecked += int64(len(val))
 		key := fmt.Sprintf("%s/%x", bucketRuns, k)
 		if len(k) != 8 {
 			v.problem(ProblemUndecodableRecord, key, "run key is %d bytes, want 8", len(k))
@@ -483,4 +806,48 @@ func (v *verifier) runs() error {
 			v.problem(ProblemUndecodableRecord, key, "run record starts at %s, not at its key", rec.Start.Format(time.RFC3339Nano))
 		}
 	})
+}
+
+// countTotal counts the records a stopped run was to check (keys only, in
+// chunks), so that the report says how far it got.
+func (v *verifier) countTotal() int64 {
+	var total int64
+	for _, name := range slices.Concat(dataBuckets, stateBuckets) {
+		idKeyed := bytes.Equal(name, bucketArticles) || bytes.Equal(name, bucketSnapshots) ||
+			bytes.Equal(name, bucketAssets) || bytes.Equal(name, bucketRaw) || bytes.Equal(name, bucketAssetMeta)
+		var last []byte
+		for {
+			done := false
+			err := v.view(func(tx *bolt.Tx) error {
+				b := tx.Bucket(name)
+				if b == nil {
+					done = true
+					return nil
+				}
+				c := b.Cursor()
+				var k []byte
+				if last == nil {
+					k, _ = c.First()
+				} else if k, _ = c.Seek(last); k != nil && bytes.Equal(k, last) {
+					k, _ = c.Next()
+				}
+				n := 0
+				for ; k != nil; k, _ = c.Next() {
+					if idKeyed && v.idSlice(k) || !idKeyed && v.keySlice(k) {
+						total++
+					}
+					if n++; n >= 64*v.opts.ChunkRecords {
+						last = bytes.Clone(k)
+						return nil
+					}
+				}
+				done = true
+				return nil
+			})
+			if err != nil || done {
+				break
+			}
+		}
+	}
+	return max(total, v.report.Checked)
 }

@@ -126,7 +126,8 @@ func verifyFile(t *testing.T, path string) *Report {
 func TestVerifyClean(t *testing.T) {
 	f := newFixture(t)
 	rep := verifyFile(t, f.path)
-	want := &Report{OK: true, Articles: 1, Snapshots: 1, Assets: 1, BytesChecked: rep.BytesChecked, Problems: []Problem{}}
+	want := &Report{OK: true, Articles: 1, Snapshots: 1, Assets: 1, BytesChecked: rep.BytesChecked, Problems: []Problem{},
+		Warnings: []Problem{}, Complete: true, Checked: rep.Checked, Total: rep.Checked, Mode: "full"}
 	if !reflect.DeepEqual(rep, want) || rep.BytesChecked < 1050+int64(len(fixtureAsset)) {
 		t.Fatalf("report = %+v, want %+v", rep, want)
 	}

@@ -154,6 +154,8 @@ Start with 'chronicle demo' (offline), then write a config.yaml and run
 		newDemoCommand(g),
 		newScheduleCommand(g),
 		newRunsCommand(g),
+		newBackupCommand(g),
+		newCompactCommand(g),
 	)
 	return root
 }
@@ -200,8 +202,9 @@ func (g *globals) loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
-// openArchive opens the configured archive; read-only commands share it
-// with each other, a writer waits at most lock_timeout for it.
+// openArchive opens the configured archive. Readers share it with each
+// other and with a running crawl (transaction by transaction); a writer
+// takes the writer lock <archive>.lock, waiting at most lock_timeout.
 func (g *globals) openArchive(cfg *config.Config, readOnly bool) (*archive.Store, error) {
 	if readOnly {
 		if _, err := os.Stat(cfg.Archive); err != nil {

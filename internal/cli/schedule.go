@@ -29,7 +29,8 @@ cleanly: running crawls stop starting new fetches, what they archived stays,
 and it exits 0.
 
 Use it instead of cron entries, for instance as a systemd service; while it
-runs, other chronicle commands that need the archive exit 75.
+runs, other writers (crawl, reextract, compact, verify --repair) exit 75;
+readers (verify, list, show, export, backup) run beside it.
 
 ` + exitHelp,
 		Args: wrapArgs(cobra.NoArgs),
