@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,5 +70,23 @@ func BenchmarkVerify(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestMakeBenchArchive writes an archive of n articles to a path, for
+// measuring the chronicle binary on it (BENCHMARKS.md, "Verify"):
+// CHRONICLE_MAKE_ARCHIVE=/tmp/a.db:300 go test -run TestMakeBenchArchive ./archive
+func TestMakeBenchArchive(t *testing.T) {
+	spec := os.Getenv("CHRONICLE_MAKE_ARCHIVE")
+	if spec == "" {
+		t.Skip("set CHRONICLE_MAKE_ARCHIVE=PATH:ARTICLES")
+	}
+	dest, count, ok := strings.Cut(spec, ":")
+	n, err := strconv.Atoi(count)
+	if !ok || err != nil {
+		t.Fatalf("CHRONICLE_MAKE_ARCHIVE=%q: want PATH:ARTICLES", spec)
+	}
+	if err := os.Rename(benchArchive(t, n), dest); err != nil {
+		t.Fatal(err)
 	}
 }
