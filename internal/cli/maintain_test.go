@@ -2,11 +2,15 @@ package cli
 
 import (
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/chronicle-archive/chronicle/archive"
 )
 
 func TestBackupCompactRepair(t *testing.T) {
@@ -42,5 +46,68 @@ func TestBackupCompactRepair(t *testing.T) {
 	}
 	if code, rep := e.verifyReport(); code != 0 || !rep.OK {
 		t.Errorf("after repair of %s: exit %d %+v", key, code, rep)
+	}
+}
+
+func TestVerifyTiers(t *testing.T) {
+	e := newEnv(t)
+	e.crawl()
+	var key string
+	e.mutate(func(tx *bolt.Tx) error { // one rotten image
+		b := tx.Bucket([]byte("assets"))
+		k := firstKey(tx, "assets")
+		key = hex.EncodeToString(k)
+		v := append([]byte(nil), b.Get(k)...)
+		v[len(v)/2] ^= 0x01
+		return b.Put(k, v)
+	})
+	report := func(args ...string) (int, archive.Report) {
+		t.Helper()
+		code, out, errs := e.run(append([]string{"verify", "--json"}, args...)...)
+		var rep archive.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("verify %v: exit %d, %v\n%s\n%s", args, code, err, out, errs)
+		}
+		return code, rep
+	}
+
+	// --fast checks structure and references, not bytes: the rotten image
+	// is still there, so it passes.
+	if code, rep := report("--fast"); code != 0 || !rep.OK || rep.Mode != "fast" {
+		t.Errorf("--fast: exit %d %+v", code, rep)
+	}
+	code, full := report()
+	if code != ExitFailure || full.OK || !full.Complete || full.Checked != full.Total {
+		t.Fatalf("full verify: exit %d %+v", code, full)
+	}
+
+	// Three slices check everything between them, and exactly one finds the rot.
+	var checked, total int64
+	found := 0
+	for i := 1; i <= 3; i++ {
+		code, rep := report("--subset", fmt.Sprintf("%d/3", i))
+		checked += rep.Checked
+		total += rep.Total
+		for _, p := range rep.Problems {
+			if p.Kind == archive.ProblemAssetHashMismatch && strings.HasPrefix(p.Key, key) {
+				found++
+				if code != ExitFailure {
+					t.Errorf("subset %d/3 found the rot but exited %d", i, code)
+				}
+			}
+		}
+	}
+	if found != 1 || checked != full.Checked || total != full.Total {
+		t.Errorf("subsets: rot found %d times, checked %d of %d; full verify checked %d of %d", found, checked, total, full.Checked, full.Total)
+	}
+	for _, bad := range []string{"0/3", "4/3", "x", "1/0"} {
+		if code, _, _ := e.run("verify", "--subset", bad); code != ExitUsage {
+			t.Errorf("--subset %s: exit %d, want 2", bad, code)
+		}
+	}
+
+	// --max-duration stops cleanly and says how far it got.
+	if _, rep := report("--max-duration", "1ns"); rep.Complete || rep.Checked >= rep.Total {
+		t.Errorf("--max-duration 1ns: %+v, want an incomplete report", rep)
 	}
 }
