@@ -14,7 +14,9 @@
 //	crawler             Colly: sources (listings, feeds, sitemaps), politeness, limits
 //	extract             goquery: bytes in, Article out; pure, never does I/O
 //	archive             bbolt: articles, snapshots, raw responses, assets; verify
-//	export              archive -> Hexo posts
+//	export              archive -> Hexo posts, Hugo bundles, JSON Lines, WARC 1.1
+//	integration/        CI checks with the real tools: Hexo 8 builds an export, warcio reads a WARC
+//	bench/              the P1-P7 benchmark harness (a module of its own: its peers stay out of go.mod)
 //
 // # Import rules
 //
@@ -22,6 +24,6 @@
 // bluemonday only in extract, bbolt only in archive. crawler, extract and
 // archive import no other project package (crawler uses internal/canon);
 // export imports archive only; internal/pipeline joins crawler, extract and
-// archive; internal/cli wires everything. TestImportRules in internal/cli
+// archive; internal/cli wires everything. TestImportRules (layout_test.go)
 // enforces this table.
 package chronicle
