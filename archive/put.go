@@ -41,7 +41,12 @@ type preparedAsset struct {
 // assets (each stored once, whatever number of snapshots refer to it). Every AssetRef must resolve
 // to an asset in c.Assets or already in the archive, or Put fails and writes
 // nothing.
-func (s *Store) Put(ctx context.Context, c Capture) (PutResult, error) {
+//
+// The frontier URLs in done, when given, leave the frontier in the same
+// transaction (see Done): the crawl that fetched the capture is finished
+// with them, and a crash cannot separate the write from the removal. A Put
+// that fails removes nothing.
+func (s *Store) Put(ctx context.Context, c Capture, done ...string) (PutResult, error) {
 	if c.URL == "" {
 		return PutResult{}, errors.New("put: capture has no url")
 	}
@@ -95,6 +100,9 @@ func (s *Store) Put(ctx context.Context, c Capture) (PutResult, error) {
 		return fail(err)
 	}
 	err := s.update(func(tx *bolt.Tx) error {
+		if err := frontierDone(tx, done); err != nil {
+			return err
+		}
 		articles, err := bucket(tx, bucketArticles)
 		if err != nil {
 			return err

@@ -266,23 +266,30 @@ func (s *Store) Done(ctx context.Context, urls ...string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("frontier done: %w", err)
 	}
-	err := s.update(func(tx *bolt.Tx) error {
-		b, err := bucket(tx, bucketFrontier)
-		if err != nil {
-			return err
-		}
-		for _, u := range urls {
-			if stringKey("url", u) != nil {
-				continue
-			}
-			if err := b.Delete([]byte(u)); err != nil {
-				return fmt.Errorf("delete %s: %w", u, err)
-			}
-		}
-		return nil
-	})
+	err := s.update(func(tx *bolt.Tx) error { return frontierDone(tx, urls) })
 	if err != nil {
 		return fmt.Errorf("frontier done: %w", err)
+	}
+	return nil
+}
+
+// frontierDone removes urls from the frontier inside a write transaction;
+// URLs not in it (or that cannot be keys) are ignored.
+func frontierDone(tx *bolt.Tx, urls []string) error {
+	if len(urls) == 0 {
+		return nil
+	}
+	b, err := bucket(tx, bucketFrontier)
+	if err != nil {
+		return err
+	}
+	for _, u := range urls {
+		if stringKey("url", u) != nil {
+			continue
+		}
+		if err := b.Delete([]byte(u)); err != nil {
+			return fmt.Errorf("frontier: delete %s: %w", u, err)
+		}
 	}
 	return nil
 }
@@ -386,8 +393,10 @@ func recordFetch(b *bolt.Bucket, key, kind, article, etag, lastModified string, 
 // LastSeen and the fetch state (validators, when given, replace the old
 // ones) are updated in one transaction, and no version is added. The
 // article is the one url was last archived as; it is an error wrapping
-// ErrNotFound when url was never archived.
-func (s *Store) Touch(ctx context.Context, url string, fetchedAt time.Time, etag, lastModified string) error {
+// ErrNotFound when url was never archived. The frontier URLs in done, when
+// given, leave the frontier in the same transaction (see Done); a Touch
+// that fails removes nothing.
+func (s *Store) Touch(ctx context.Context, url string, fetchedAt time.Time, etag, lastModified string, done ...string) error {
 	fail := func(err error) error { return fmt.Errorf("touch %s: %w", url, err) }
 	if err := stringKey("url", url); err != nil {
 		return fail(err)
@@ -427,6 +436,9 @@ func (s *Store) Touch(ctx context.Context, url string, fetchedAt time.Time, etag
 			}
 		}
 		if err := recordFetch(fs, url, KindArticle, artURL, etag, lastModified, seen, false, false); err != nil {
+			return err
+		}
+		if err := frontierDone(tx, done); err != nil {
 			return err
 		}
 		if artURL != url {

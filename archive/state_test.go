@@ -282,3 +282,46 @@ func copyFile(t *testing.T, from, to string) {
 	must(t, err)
 	must(t, os.WriteFile(to, b, 0o644))
 }
+
+// Put and Touch remove the frontier URLs they are given in their own
+// transaction; a failed one removes nothing.
+func TestPutAndTouchFinishFrontier(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, filepath.Join(t.TempDir(), "a.db"))
+	defer s.Close()
+	u, other, never := "https://a.example/1", "https://a.example/2", "https://a.example/never"
+	must(t, s.Enqueue(ctx, "news", []string{u, other, never}, st0))
+	pending := func() []string {
+		t.Helper()
+		got, err := s.Pending(ctx, "")
+		must(t, err)
+		var urls []string
+		for _, e := range got {
+			urls = append(urls, e.URL)
+		}
+		return urls
+	}
+
+	if _, err := s.Put(ctx, stateCapture(u, "one", st0, `"v1"`), u); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(); !reflect.DeepEqual(got, []string{other, never}) {
+		t.Fatalf("after Put: pending %q", got)
+	}
+	must(t, s.Enqueue(ctx, "news", []string{u}, st0.Add(time.Hour)))
+	must(t, s.Touch(ctx, u, st0.Add(time.Hour), "", "", u))
+	if got := pending(); !reflect.DeepEqual(got, []string{other, never}) {
+		t.Fatalf("after Touch: pending %q", got)
+	}
+	if err := s.Touch(ctx, never, st0, "", "", never); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Touch of an unknown url: %v, want ErrNotFound", err)
+	}
+	bad := stateCapture(other, "x", st0, "")
+	bad.AssetRefs = append(bad.AssetRefs, AssetRef{URL: "https://img.example/missing.png", SHA: Hash([]byte("missing"))})
+	if _, err := s.Put(ctx, bad, other); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Put with a dangling asset: %v, want ErrNotFound", err)
+	}
+	if got := pending(); !reflect.DeepEqual(got, []string{other, never}) {
+		t.Fatalf("after failed writes: pending %q", got)
+	}
+}

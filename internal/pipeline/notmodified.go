@@ -14,7 +14,9 @@ import (
 // schedule, any new validators), adds no version, and the article counts as
 // unchanged.
 func (h *handler) notModified(ctx context.Context, p crawler.Page) error {
-	err := h.store.Touch(ctx, p.URL, p.FetchedAt, p.Header.Get("ETag"), p.Header.Get("Last-Modified"))
+	// The frontier entry of p.URL goes in the same transaction: the
+	// crawler's State.Done for it then writes nothing.
+	err := h.store.Touch(ctx, p.URL, p.FetchedAt, p.Header.Get("ETag"), p.Header.Get("Last-Modified"), p.URL)
 	switch {
 	case errors.Is(err, archive.ErrNotFound):
 		// A 304 for a URL the archive never stored: the validators came
@@ -26,6 +28,7 @@ func (h *handler) notModified(ctx context.Context, p crawler.Page) error {
 		}
 		return fmt.Errorf("archive: %w", err)
 	}
+	h.finished.Store(p.URL, struct{}{})
 	h.unchanged.Add(1)
 	h.log.Debug().Str("source", p.Source).Str("url", p.URL).Msg("article not modified")
 	return nil

@@ -195,6 +195,10 @@ type handler struct {
 	// assetMu serialises downloads of one asset URL so two articles sharing
 	// an image fetch it once.
 	assetMu sync.Map // url -> *sync.Mutex
+
+	// finished holds the article URLs whose Put or Touch also removed them
+	// from the frontier, until the crawler's State.Done for them.
+	finished sync.Map // url -> struct{}
 }
 
 var _ crawler.Handler = (*handler)(nil)
@@ -279,7 +283,7 @@ func (h *handler) article(ctx context.Context, p crawler.Page, f crawler.Fetcher
 		Assets:    fresh,
 		AssetRefs: refs,
 	}
-	res, err := h.store.Put(ctx, capture)
+	res, err := h.store.Put(ctx, capture, p.URL)
 	if err != nil {
 		if ctx.Err() == nil {
 			h.stop(fmt.Errorf("%w: %s: %w", ErrArchiveFailed, h.store.Path(), err))
@@ -296,6 +300,7 @@ func (h *handler) article(ctx context.Context, p crawler.Page, f crawler.Fetcher
 	default:
 		h.unchanged.Add(1)
 	}
+	h.finished.Store(p.URL, struct{}{})
 	h.assetsNew.Add(int64(res.AssetsNew))
 	h.assetsBytes.Add(res.AssetsBytes)
 	return nil

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -29,6 +30,10 @@ type State struct {
 	// failed, when set, is told of every archive error: the crawl stops,
 	// as a failed Put stops it.
 	failed func(error)
+	// finished, when set, holds the frontier URLs that the handler's Put or
+	// Touch already removed from the frontier in its own transaction: Done
+	// of one of them writes nothing.
+	finished *sync.Map // url -> struct{}
 }
 
 var _ crawler.State = (*State)(nil)
@@ -48,6 +53,7 @@ func NewState(store *archive.Store, cfg *config.Config, log zerolog.Logger) *Sta
 // state returns the State of a crawl by h: an archive error stops it.
 func (h *handler) state(cfg *config.Config) *State {
 	s := NewState(h.store, cfg, h.log)
+	s.finished = &h.finished
 	s.failed = func(err error) {
 		h.stop(fmt.Errorf("%w: %s: %w", ErrArchiveFailed, h.store.Path(), err))
 	}
@@ -98,8 +104,15 @@ func (s *State) Enqueue(source string, urls []string) error {
 	return s.check(s.store.Enqueue(context.Background(), source, urls, time.Now()))
 }
 
-// Done removes a handled article URL from the frontier.
+// Done removes a handled article URL from the frontier. The handler's Put or
+// Touch removes the URL it archived in its own transaction; Done writes only
+// for the others (given up on, refused, failed).
 func (s *State) Done(url string) error {
+	if s.finished != nil {
+		if _, ok := s.finished.LoadAndDelete(url); ok {
+			return nil
+		}
+	}
 	return s.check(s.store.Done(context.Background(), url))
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -130,8 +131,17 @@ func TestStateFrontierAndRobots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(state.Enqueue("s", []string{"https://a.example/1", "https://a.example/2"}))
+	must(state.Enqueue("s", []string{"https://a.example/1", "https://a.example/2", "https://a.example/3"}))
 	must(state.Done("https://a.example/1"))
+	// A URL whose Put or Touch already left the frontier: Done writes
+	// nothing (here the entry is still there, so it stays pending).
+	state.finished = &sync.Map{}
+	state.finished.Store("https://a.example/3", struct{}{})
+	must(state.Done("https://a.example/3"))
+	if got, err := st.Pending(context.Background(), "s"); err != nil || len(got) != 2 || got[1].URL != "https://a.example/3" {
+		t.Fatalf("Done of a finished url wrote: pending %v, %v", got, err)
+	}
+	must(st.Done(context.Background(), "https://a.example/3"))
 	for i := 1; i <= maxAttempts; i++ {
 		got, err := state.Pending("s")
 		must(err)
