@@ -292,23 +292,27 @@ func checkFile(ctx context.Context, r io.ReaderAt, size int64) ([]Problem, bool,
 // the id it names, its flags (one of want) and that its overflow pages lie
 // below the high-water mark. It marks the pages used. It returns nil after
 // reporting a problem.
-func (c *pageChecker) readPage(id uint64, where string, want ...uint16) ([]byte, error) {
+//
+// With whole false it reads only the first page (all of it when the page
+// has no overflow): the caller reads the rest it needs with readRange, so
+// that the large values overflow pages hold are not read.
+func (c *pageChecker) readPage(id uint64, where string, whole bool, want ...uint16) ([]byte, int64, error) {
 	if id < 2 || id >= c.hwm {
 		c.report(pageProblem(id, "%s points at page %d, outside pages 2..%d", where, id, c.hwm-1))
-		return nil, nil
+		return nil, 0, nil
 	}
 	if c.used.has(id) {
 		c.report(pageProblem(id, "%s points at page %d, which is already in use elsewhere", where, id))
-		return nil, nil
+		return nil, 0, nil
 	}
 	hdr := make([]byte, boltPageHeader)
 	if _, err := c.r.ReadAt(hdr, int64(id)*c.ps); err != nil {
-		return nil, fmt.Errorf("read page %d: %w", id, err)
+		return nil, 0, fmt.Errorf("read page %d: %w", id, err)
 	}
 	pid, flags, overflow := binary.NativeEndian.Uint64(hdr), binary.NativeEndian.Uint16(hdr[8:]), uint64(binary.NativeEndian.Uint32(hdr[12:]))
 	if pid != id {
 		c.report(pageProblem(id, "page header names page %d (%s)", pid, where))
-		return nil, nil
+		return nil, 0, nil
 	}
 	okFlags := false
 	for _, f := range want {
@@ -316,16 +320,16 @@ func (c *pageChecker) readPage(id uint64, where string, want ...uint16) ([]byte,
 	}
 	if !okFlags {
 		c.report(pageProblem(id, "page has flags %#x, want %s (%s)", flags, flagNames(want), where))
-		return nil, nil
+		return nil, 0, nil
 	}
 	if overflow >= c.hwm-id {
 		c.report(pageProblem(id, "page claims %d overflow pages, past the last page %d (%s)", overflow, c.hwm-1, where))
-		return nil, nil
+		return nil, 0, nil
 	}
 	for i := uint64(0); i <= overflow; i++ {
 		if c.used.has(id + i) {
 			c.report(pageProblem(id, "overflow page %d is already in use elsewhere (%s)", id+i, where))
-			return nil, nil
+			return nil, 0, nil
 		}
 	}
 	for i := uint64(0); i <= overflow; i++ {
@@ -335,11 +339,30 @@ func (c *pageChecker) readPage(id uint64, where string, want ...uint16) ([]byte,
 		}
 	}
 	// The length is bounded by the file size: id+overflow < hwm <= size/ps.
-	b := make([]byte, int64(overflow+1)*c.ps)
+	total := int64(overflow+1) * c.ps
+	n := total
+	if !whole {
+		n = c.ps
+	}
+	b := make([]byte, n)
 	if _, err := c.r.ReadAt(b, int64(id)*c.ps); err != nil {
+		return nil, 0, fmt.Errorf("read page %d: %w", id, err)
+	}
+	return b, total, nil
+}
+
+// readRange returns bytes [off, off+n) of page id, whose first len(b) bytes
+// are b; the caller has checked that the range lies within the page and its
+// overflow pages.
+func (c *pageChecker) readRange(id uint64, b []byte, off, n uint64) ([]byte, error) {
+	if off+n <= uint64(len(b)) {
+		return b[off : off+n], nil
+	}
+	out := make([]byte, n)
+	if _, err := c.r.ReadAt(out, int64(id)*c.ps+int64(off)); err != nil {
 		return nil, fmt.Errorf("read page %d: %w", id, err)
 	}
-	return b, nil
+	return out, nil
 }
 
 func flagNames(flags []uint16) string {
@@ -359,7 +382,7 @@ func (c *pageChecker) checkFreelist(id uint64) error {
 	if id == boltNoFreelist {
 		return nil
 	}
-	b, err := c.readPage(id, "the meta page's free list", flagFreelist)
+	b, _, err := c.readPage(id, "the meta page's free list", true, flagFreelist)
 	if b == nil || err != nil {
 		return err
 	}
@@ -427,10 +450,28 @@ type element struct {
 // b, packed one after the other behind the element array as bbolt writes
 // them, and that keys are non-empty, strictly ascending and in [lo, hi) (a
 // nil bound is open). It returns a description of the first fault.
-func decodeElements(b []byte, branch bool, count int, lo, hi []byte) ([]element, string) {
+//
+// The page is total bytes long; b holds at least its first bytes, and
+// fetch (nil when b holds it all) reads a range of it that b does not
+// hold. Only keys and bucket values are read: a leaf element's value is
+// left nil unless it is a bucket.
+func decodeElements(b []byte, total uint64, fetch func(off, n uint64) ([]byte, error), branch bool, count int, lo, hi []byte) ([]element, string, error) {
+	get := func(off, n uint64) ([]byte, error) {
+		if off+n <= uint64(len(b)) || fetch == nil {
+			return b[off : off+n], nil
+		}
+		return fetch(off, n)
+	}
 	end := uint64(boltPageHeader) + uint64(count)*boltElementSize
+	if end > total {
+		return nil, fmt.Sprintf("%d elements do not fit in the page's %d bytes", count, total), nil
+	}
 	if end > uint64(len(b)) {
-		return nil, fmt.Sprintf("%d elements do not fit in the page's %d bytes", count, len(b))
+		whole, err := get(0, total)
+		if err != nil {
+			return nil, "", err
+		}
+		b, fetch = whole, nil
 	}
 	elems := make([]element, count)
 	for i := range elems {
@@ -444,34 +485,39 @@ func decodeElements(b []byte, branch bool, count int, lo, hi []byte) ([]element,
 			elems[i].flags = binary.NativeEndian.Uint32(e)
 			pos, ksize, vsize = uint64(binary.NativeEndian.Uint32(e[4:])), uint64(binary.NativeEndian.Uint32(e[8:])), uint64(binary.NativeEndian.Uint32(e[12:]))
 			if elems[i].flags&^leafBucketFlag != 0 {
-				return nil, fmt.Sprintf("element %d has unknown flags %#x", i, elems[i].flags)
+				return nil, fmt.Sprintf("element %d has unknown flags %#x", i, elems[i].flags), nil
 			}
 		}
 		start := off + pos
 		if start != end {
-			return nil, fmt.Sprintf("element %d's key starts at byte %d, want %d (right after the previous entry)", i, start, end)
+			return nil, fmt.Sprintf("element %d's key starts at byte %d, want %d (right after the previous entry)", i, start, end), nil
 		}
 		if ksize == 0 {
-			return nil, fmt.Sprintf("element %d has an empty key", i)
+			return nil, fmt.Sprintf("element %d has an empty key", i), nil
 		}
 		end = start + ksize + vsize
-		if end > uint64(len(b)) {
-			return nil, fmt.Sprintf("element %d's key and value (%d+%d bytes at byte %d) run past the page's %d bytes", i, ksize, vsize, start, len(b))
+		if end > total {
+			return nil, fmt.Sprintf("element %d's key and value (%d+%d bytes at byte %d) run past the page's %d bytes", i, ksize, vsize, start, total), nil
 		}
-		elems[i].key = b[start : start+ksize]
-		if !branch {
-			elems[i].value = b[start+ksize : end]
+		var err error
+		if elems[i].key, err = get(start, ksize); err != nil {
+			return nil, "", err
+		}
+		if !branch && elems[i].flags&leafBucketFlag != 0 {
+			if elems[i].value, err = get(start+ksize, vsize); err != nil {
+				return nil, "", err
+			}
 		}
 		switch {
 		case i > 0 && bytes.Compare(elems[i-1].key, elems[i].key) >= 0:
-			return nil, fmt.Sprintf("element %d's key is not greater than the previous key", i)
+			return nil, fmt.Sprintf("element %d's key is not greater than the previous key", i), nil
 		case i == 0 && lo != nil && bytes.Compare(elems[i].key, lo) < 0:
-			return nil, "the first key is less than the parent page's key for this page"
+			return nil, "the first key is less than the parent page's key for this page", nil
 		case hi != nil && bytes.Compare(elems[i].key, hi) >= 0:
-			return nil, fmt.Sprintf("element %d's key is not less than the parent page's next key", i)
+			return nil, fmt.Sprintf("element %d's key is not less than the parent page's next key", i), nil
 		}
 	}
-	return elems, ""
+	return elems, "", nil
 }
 
 // walkTree checks page id of a bucket's tree and everything below it.
@@ -486,7 +532,7 @@ func (c *pageChecker) walkTree(id uint64, lo, hi []byte, depth, nest int, bucket
 		c.report(pageProblem(id, "%s: tree is deeper than %d pages", where, maxTreeDepth))
 		return nil
 	}
-	b, err := c.readPage(id, where, flagBranch, flagLeaf)
+	b, total, err := c.readPage(id, where, false, flagBranch, flagLeaf)
 	if b == nil || err != nil {
 		return err
 	}
@@ -496,7 +542,10 @@ func (c *pageChecker) walkTree(id uint64, lo, hi []byte, depth, nest int, bucket
 		c.report(pageProblem(id, "%s: branch page has no elements", where))
 		return nil
 	}
-	elems, fault := decodeElements(b, branch, count, lo, hi)
+	elems, fault, err := decodeElements(b, uint64(total), func(off, n uint64) ([]byte, error) { return c.readRange(id, b, off, n) }, branch, count, lo, hi)
+	if err != nil {
+		return err
+	}
 	if fault != "" {
 		c.report(pageProblem(id, "%s: %s", where, fault))
 		return nil
@@ -554,7 +603,7 @@ func (c *pageChecker) walkBucket(id uint64, e element, nest int, parent string) 
 		c.report(pageProblem(id, "bucket %s: inline page header (id %d, flags %#x, overflow %d) is not that of an inline leaf", name, pid, flags, overflow))
 		return nil
 	}
-	elems, fault := decodeElements(p, false, int(binary.NativeEndian.Uint16(p[10:])), nil, nil)
+	elems, fault, _ := decodeElements(p, uint64(len(p)), nil, false, int(binary.NativeEndian.Uint16(p[10:])), nil, nil)
 	if fault != "" {
 		c.report(pageProblem(id, "bucket %s: inline page: %s", name, fault))
 		return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -365,21 +366,6 @@ func (v *verifier) run() error {
 	return nil
 }
 
-// chunk bounds one read transaction of a walk.
-type chunk struct {
-	v     *verifier
-	n     int
-	start time.Time
-}
-
-func (v *verifier) newChunk() *chunk { return &chunk{v: v, start: time.Now()} }
-
-// full reports whether the chunk has done its share.
-func (c *chunk) full() bool {
-	c.n++
-	return c.n >= c.v.opts.ChunkRecords || time.Since(c.start) >= c.v.opts.ChunkTime
-}
-
 // due reports whether the walk must stop: ctx ended (an error) or
 // MaxDuration passed (v.stopped).
 func (v *verifier) due() (bool, error) {
@@ -397,7 +383,19 @@ func (v *verifier) due() (bool, error) {
 // being checked, in chunks of one read transaction each; idKeyed buckets
 // are sliced by the key's first bytes, others by its hash.
 func (v *verifier) each(name []byte, idKeyed bool, fn func(tx *bolt.Tx, k, val []byte)) error {
+	return eachRecord(v, name, idKeyed, nil, func(tx *bolt.Tx, k, val []byte, _ struct{}) { fn(tx, k, val) })
+}
+
+// eachRecord is each in two steps per chunk: work runs on every value of
+// the chunk in parallel (it may be nil), then apply runs on each entry in
+// key order with work's result, so that problems are reported in the same
+// order whatever the number of workers. Both run inside the chunk's read
+// transaction.
+func eachRecord[R any](v *verifier, name []byte, idKeyed bool, work func(k, val []byte) R, apply func(tx *bolt.Tx, k, val []byte, r R)) error {
+	type entry struct{ k, val []byte }
 	var last []byte
+	var entries []entry
+	var results []R
 	for {
 		if stop, err := v.due(); stop {
 			return err
@@ -416,23 +414,39 @@ func (v *verifier) each(name []byte, idKeyed bool, fn func(tx *bolt.Tx, k, val [
 			} else if k, val = c.Seek(last); k != nil && bytes.Equal(k, last) {
 				k, val = c.Next()
 			}
+			entries = entries[:0]
 			ch := v.newChunk()
 			for ; k != nil; k, val = c.Next() {
 				if idKeyed && !v.idSlice(k) || !idKeyed && !v.keySlice(k) {
 					continue
 				}
-				v.report.Checked++
-				if val == nil {
-					v.problem(ProblemUndecodableRecord, fmt.Sprintf("%s/%x", name, k), "unexpected nested bucket")
-				} else {
-					fn(tx, k, val)
-				}
-				if ch.full() {
+				entries = append(entries, entry{k, val})
+				if ch.full(len(val)) {
 					last = bytes.Clone(k)
-					return nil
+					break
 				}
 			}
-			done = true
+			if k == nil {
+				done = true
+			}
+			results = slices.Grow(results[:0], len(entries))[:len(entries)]
+			clear(results)
+			if work != nil {
+				parallel(len(entries), func(i int) {
+					if e := entries[i]; e.val != nil {
+						results[i] = work(e.k, e.val)
+					}
+				})
+			}
+			for i, e := range entries {
+				v.report.Checked++
+				if e.val == nil {
+					v.problem(ProblemUndecodableRecord, fmt.Sprintf("%s/%x", name, e.k), "unexpected nested bucket")
+				} else {
+					apply(tx, e.k, e.val, results[i])
+				}
+			}
+			clear(entries) // no reference into the map outlives the transaction
 			return nil
 		})
 		if err != nil || done {
@@ -450,7 +464,11 @@ func mark(seen []ID, ref []bool, sha ID) {
 
 // assets checks every asset's hash (full) or size (fast) and metadata.
 func (v *verifier) assets() error {
-	return v.each(bucketAssets, true, func(tx *bolt.Tx, k, val []byte) {
+	var work func(k, val []byte) ID
+	if !v.opts.Fast {
+		work = func(_, val []byte) ID { return Hash(val) }
+	}
+	return eachRecord(v, bucketAssets, true, work, func(tx *bolt.Tx, k, val []byte, h ID) {
 		v.report.Assets++
 		var sha ID
 		if len(k) != len(sha) {
@@ -464,7 +482,7 @@ func (v *verifier) assets() error {
 		hashOK := true
 		if !v.opts.Fast {
 			v.report.BytesChecked += int64(len(val))
-			if h := Hash(val); h != sha {
+			if h != sha {
 				hashOK = false
 				v.problem(ProblemAssetHashMismatch, sha.String(), "asset bytes hash to %s", h)
 			}
@@ -481,9 +499,29 @@ func (v *verifier) assets() error {
 	})
 }
 
+// rawResult is what a worker found about one raw blob.
+type rawResult struct {
+	err  error // it does not decompress
+	size int   // its body's size
+	hash ID    // its body's SHA-256
+}
+
 // raw decompresses and re-hashes every raw blob (full).
 func (v *verifier) raw() error {
-	return v.each(bucketRaw, true, func(_ *bolt.Tx, k, val []byte) {
+	var work func(k, val []byte) rawResult
+	if !v.opts.Fast {
+		work = func(k, val []byte) rawResult {
+			if len(k) != len(ID{}) {
+				return rawResult{}
+			}
+			body, err := v.s.dec.DecodeAll(val, nil)
+			if err != nil {
+				return rawResult{err: err}
+			}
+			return rawResult{size: len(body), hash: Hash(body)}
+		}
+	}
+	return eachRecord(v, bucketRaw, true, work, func(_ *bolt.Tx, k, val []byte, r rawResult) {
 		var sha ID
 		if len(k) != len(sha) {
 			v.problem(ProblemUndecodableRecord, fmt.Sprintf("%x", k), "raw key is %d bytes, want %d", len(k), len(sha))
@@ -496,14 +534,13 @@ func (v *verifier) raw() error {
 			return
 		}
 		v.report.BytesChecked += int64(len(val))
-		body, err := v.s.dec.DecodeAll(val, nil)
-		if err != nil {
-			v.problem(ProblemRawHashMismatch, sha.String(), "raw blob does not decompress: %v", err)
+		if r.err != nil {
+			v.problem(ProblemRawHashMismatch, sha.String(), "raw blob does not decompress: %v", r.err)
 			return
 		}
-		v.report.BytesChecked += int64(len(body))
-		if h := Hash(body); h != sha {
-			v.problem(ProblemRawHashMismatch, sha.String(), "raw body hashes to %s", h)
+		v.report.BytesChecked += int64(r.size)
+		if r.hash != sha {
+			v.problem(ProblemRawHashMismatch, sha.String(), "raw body hashes to %s", r.hash)
 		}
 	})
 }
@@ -538,17 +575,20 @@ func (v *verifier) articles() error {
 					sk, sv = sc.Next()
 				}
 			}
+			// Collect the chunk's articles, decode their snapshots in
+			// parallel, then check them in order.
+			var items []articleItem
+			var snaps [][2][]byte
 			ch := v.newChunk()
-			for ak != nil || sk != nil {
+			full := false
+			for !full && (ak != nil || sk != nil) {
 				// The next article ID: the smaller of the two cursors'.
 				var id []byte
 				switch {
 				case sk != nil && len(sk) != len(ID{})+4:
 					if ak == nil || bytes.Compare(sk, ak) < 0 {
 						if v.idSlice(sk) {
-							v.report.Checked++
-							v.report.Snapshots++
-							v.problem(ProblemUndecodableRecord, fmt.Sprintf("%x", sk), "snapshot key %x: %d bytes, want %d", sk, len(sk), len(ID{})+4)
+							items = append(items, articleItem{badKey: sk})
 						}
 						sk, sv = sc.Next()
 						continue
@@ -567,20 +607,32 @@ func (v *verifier) articles() error {
 					art = av
 					ak, av = ac.Next()
 				}
-				var snaps [][2][]byte
+				first, size := len(snaps), len(art)
 				for sk != nil && bytes.HasPrefix(sk, id) && len(sk) == len(id)+4 {
 					snaps = append(snaps, [2][]byte{sk, sv})
+					size += len(sv)
 					sk, sv = sc.Next()
 				}
 				if v.idSlice(id) {
-					v.article(tx, id, art, snaps)
+					items = append(items, articleItem{id: id, art: art, first: first, last: len(snaps)})
+				} else {
+					snaps = snaps[:first]
 				}
 				after = id
-				if ch.full() {
-					return nil
-				}
+				full = ch.full(size)
 			}
-			done = true
+			done = !full
+			results := make([]snapResult, len(snaps))
+			parallel(len(snaps), func(i int) { results[i] = v.decodeSnapshot(snaps[i][1]) })
+			for _, it := range items {
+				if it.badKey != nil {
+					v.report.Checked++
+					v.report.Snapshots++
+					v.problem(ProblemUndecodableRecord, fmt.Sprintf("%x", it.badKey), "snapshot key %x: %d bytes, want %d", it.badKey, len(it.badKey), len(ID{})+4)
+					continue
+				}
+				v.article(tx, it.id, it.art, snaps[it.first:it.last], results[it.first:it.last])
+			}
 			return nil
 		})
 		if err != nil || done {
@@ -589,8 +641,75 @@ func (v *verifier) articles() error {
 	}
 }
 
-// article checks one article record (nil when missing) and its snapshots.
-func (v *verifier) article(tx *bolt.Tx, k, val []byte, snaps [][2][]byte) {
+// articleItem is one article of a chunk: its ID and record (nil when
+// missing) and its snapshots snaps[first:last]; or, when badKey is set, a
+// snapshot key of the wrong length.
+type articleItem struct {
+	badKey, id, art []byte
+	first, last     int
+}
+
+// snapResult is what a worker decoded from one snapshot record: its
+// references, and (full) whether its content hash matches.
+type snapResult struct {
+	err          error
+	article      ID
+	version      int
+	rawSHA       ID
+	assets       []AssetRef
+	hashed, want ID // recomputed and recorded content hash (full)
+}
+
+// snapshotRefs holds the fields of a snapshot record that --fast needs.
+type snapshotRefs struct {
+	Article ID         `json:"article"`
+	Version int        `json:"version"`
+	RawSHA  ID         `json:"raw_sha"`
+	Assets  []AssetRef `json:"assets"`
+}
+
+// decodeSnapshot decodes snapshot record val: in full mode it checks the
+// envelope and recomputes the content hash; --fast decodes the references
+// only.
+func (v *verifier) decodeSnapshot(val []byte) snapResult {
+	if v.opts.Fast {
+		if len(val) < envelopeHeader {
+			return snapResult{err: fmt.Errorf("%w: %d bytes, shorter than the header", errEnvelopeFormat, len(val))}
+		}
+		var refs snapshotRefs
+		if leanRefs(val[envelopeHeader:], &refs) != nil {
+			var rec snapshotRecord
+			if err := jsonUnmarshal(val[envelopeHeader:], &rec); err != nil {
+				return snapResult{err: fmt.Errorf("%w: %v", errEnvelopeFormat, err)}
+			}
+			refs = snapshotRefs{Article: rec.Article, Version: rec.Version, RawSHA: rec.RawSHA, Assets: rec.Assets}
+		}
+		return snapResult{article: refs.Article, version: refs.Version, rawSHA: refs.RawSHA, assets: refs.Assets}
+	}
+	payload, err := open(val)
+	if err != nil {
+		return snapResult{err: err}
+	}
+	// The envelope matched: the payload is what the writer encoded, and the
+	// fields verify does not use need no decoding.
+	var refs snapshotRefs
+	var want ID
+	var content contentRecord
+	if leanSnapshot(payload, &refs, &want, &content) != nil {
+		var rec snapshotRecord
+		if err := json.Unmarshal(payload, &rec); err != nil {
+			return snapResult{err: fmt.Errorf("%w: %v", errEnvelopeFormat, err)}
+		}
+		refs = snapshotRefs{Article: rec.Article, Version: rec.Version, RawSHA: rec.RawSHA, Assets: rec.Assets}
+		want, content = rec.ContentHash, rec.Content
+	}
+	return snapResult{article: refs.Article, version: refs.Version, rawSHA: refs.RawSHA, assets: refs.Assets,
+		hashed: contentHash(&content), want: want}
+}
+
+// article checks one article record (nil when missing) and its snapshots,
+// decoded in res.
+func (v *verifier) article(tx *bolt.Tx, k, val []byte, snaps [][2][]byte, res []snapResult) {
 	versions := -1 // unknown
 	if val != nil {
 		v.report.Checked++
@@ -614,7 +733,7 @@ func (v *verifier) article(tx *bolt.Tx, k, val []byte, snaps [][2][]byte) {
 	}
 	assets, raw := tx.Bucket(bucketAssets), tx.Bucket(bucketRaw)
 	found := map[int]bool{}
-	for _, s := range snaps {
+	for i, s := range snaps {
 		v.report.Checked++
 		v.report.Snapshots++
 		id, version, _ := splitSnapshotKey(s[0])
@@ -623,38 +742,27 @@ func (v *verifier) article(tx *bolt.Tx, k, val []byte, snaps [][2][]byte) {
 		if val == nil {
 			v.problem(ProblemDanglingReference, key, "snapshot of an article that is not stored")
 		}
-		var rec snapshotRecord
-		var err error
-		if v.opts.Fast {
-			// Structure only: decode for the references, hash nothing.
-			if len(s[1]) < envelopeHeader {
-				err = fmt.Errorf("%w: %d bytes, shorter than the header", errEnvelopeFormat, len(s[1]))
-			} else if jerr := jsonUnmarshal(s[1][envelopeHeader:], &rec); jerr != nil {
-				err = fmt.Errorf("%w: %v", errEnvelopeFormat, jerr)
-			}
-		} else {
+		if !v.opts.Fast {
 			v.report.BytesChecked += int64(len(s[1]))
-			err = openJSON(s[1], &rec)
 		}
-		if err != nil {
+		rec := &res[i]
+		if rec.err != nil {
 			v.unsure = true
-			v.envelopeProblem(key, "snapshot", err)
+			v.envelopeProblem(key, "snapshot", rec.err)
 			continue
 		}
-		if rec.Article != id || rec.Version != version {
-			v.problem(ProblemSnapshotKeyMismatch, key, "record says it is %s", snapshotName(rec.Article, rec.Version))
+		if rec.article != id || rec.version != version {
+			v.problem(ProblemSnapshotKeyMismatch, key, "record says it is %s", snapshotName(rec.article, rec.version))
 		}
-		if !v.opts.Fast {
-			if h := contentHash(&rec.Content); h != rec.ContentHash {
-				v.problem(ProblemSnapshotHashMismatch, key, "content hashes to %s, the record says %s", h, rec.ContentHash)
-			}
+		if !v.opts.Fast && rec.hashed != rec.want {
+			v.problem(ProblemSnapshotHashMismatch, key, "content hashes to %s, the record says %s", rec.hashed, rec.want)
 		}
-		if raw == nil || raw.Get(rec.RawSHA[:]) == nil {
-			v.problem(ProblemMissingRaw, key, "raw response %s is not stored", rec.RawSHA)
+		if raw == nil || raw.Get(rec.rawSHA[:]) == nil {
+			v.problem(ProblemMissingRaw, key, "raw response %s is not stored", rec.rawSHA)
 		} else {
-			mark(v.rawSeen, v.rawRef, rec.RawSHA)
+			mark(v.rawSeen, v.rawRef, rec.rawSHA)
 		}
-		for _, a := range rec.Assets {
+		for _, a := range rec.assets {
 			if assets == nil || assets.Get(a.SHA[:]) == nil {
 				v.problem(ProblemMissingAsset, key, "asset %s (%s) is not stored", a.SHA, a.URL)
 			} else {
