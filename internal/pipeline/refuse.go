@@ -17,17 +17,29 @@ var ErrRefused = errors.New("not an article page")
 
 // Thresholds of "little text". A real article that merely mentions "404"
 // or a captcha is longer than these.
+//
+// A title counts only when it starts with the error (so "Missing hiker not
+// found after three days" is news); the body text and the raw page count
+// only when there is almost no article text, since real article pages
+// carry reCAPTCHA comment forms and mention errors too.
 const (
-	softNotFoundMaxRunes = 500  // article text of a soft 404
-	challengeMaxRunes    = 1000 // article text of a page with challenge markers
+	softNotFoundMaxRunes = 500  // article text of a page whose title is an error
+	challengeMaxRunes    = 1000 // article text of a page whose title is a challenge
+	tinyRunes            = 200  // article text of a page judged by its text and markup
+	shellMaxRunes        = 500  // visible text of a whole page that is an empty shell
 	formPageMaxRunes     = 200  // visible text of a whole page with a form and scripts
 	markerScanBytes      = 256 << 10
 )
 
 var (
-	// notFoundRE matches the title or opening text of an error page
-	// served with 200.
-	notFoundRE = regexp.MustCompile(`(?i)^\s*(error\s*)?404\s*$|(^|[^0-9])404([^0-9]|$).{0,24}(error|not found|page|错误|页面)|(error|错误)\s*404|not found|page (does not|doesn't|no longer) exists?|no longer available|页面不存在|您访问的页面不存在|页面未找到|找不到(该|此|您要的|您访问的)?页面|文章不存在|内容不存在|(文章|内容|页面)已(被)?删除`)
+	// notFoundRE matches the opening text of an error page served with
+	// 200. "Deleted" and "does not exist" phrasings are left to the title
+	// (notFoundTitleRE): news reports them too.
+	notFoundRE = regexp.MustCompile(`(?i)^\s*(error\s*)?404\s*$|(^|[^0-9])404([^0-9]|$).{0,24}(error|not found|page|错误|页面)|(error|错误)\s*404|not found|page (does not|doesn't|no longer) exists?|no longer available|页面不存在|您访问的页面不存在|页面未找到|找不到(该|此|您要的|您访问的)?页面`)
+	// notFoundTitleRE matches a title that starts with an error.
+	notFoundTitleRE = regexp.MustCompile(`(?i)^\s*((error\s*)?404([^0-9]|$)|(page\s+)?not found|page (does not|doesn't|no longer) exists?|no longer available|(抱歉[，,]?\s*)?(您访问的)?页面(不存在|未找到)|找不到.{0,6}页面|(文章|内容)不存在|(文章|内容|页面)已(被)?删除)`)
+	// challengeTitleRE matches a title that is a challenge.
+	challengeTitleRE = regexp.MustCompile(`(?i)^\s*(just a moment|attention required|access denied|verify (that )?you are (a )?human|are you a robot|checking your browser|安全验证|访问验证|人机验证|滑动验证)`)
 	// challengeTextRE matches the title or text of a WAF, captcha or
 	// bot-challenge page.
 	challengeTextRE = regexp.MustCompile(`(?i)just a moment\.\.\.|attention required|verify (that )?you are (a )?human|are you a robot|checking your browser|^\s*access denied|滑动验证|安全验证|人机验证|访问验证|请完成验证|请输入验证码|拖动滑块`)
@@ -47,23 +59,28 @@ var (
 func refusal(title, text string, raw []byte) string {
 	n := utf8.RuneCountInString(strings.TrimSpace(text))
 	head := firstRunes(text, 200)
-	if n < softNotFoundMaxRunes && (notFoundRE.MatchString(title) || notFoundRE.MatchString(head)) {
+	if n < softNotFoundMaxRunes && notFoundTitleRE.MatchString(title) ||
+		n < tinyRunes && notFoundRE.MatchString(head) {
 		return "soft 404: the page says it was not found"
 	}
-	if n < challengeMaxRunes {
-		if challengeTextRE.MatchString(title) || challengeTextRE.MatchString(head) {
-			return "challenge page: a WAF, captcha or bot check, not the article"
-		}
-		scan := bytes.ToLower(raw[:min(len(raw), markerScanBytes)])
+	if n < challengeMaxRunes && challengeTitleRE.MatchString(title) ||
+		n < tinyRunes && challengeTextRE.MatchString(head) {
+		return "challenge page: a WAF, captcha or bot check, not the article"
+	}
+	if n >= tinyRunes {
+		return ""
+	}
+	scan := bytes.ToLower(raw[:min(len(raw), markerScanBytes)])
+	if visibleRunes(raw, shellMaxRunes) < shellMaxRunes {
 		for _, m := range challengeMarkers {
 			if bytes.Contains(scan, m) {
 				return fmt.Sprintf("challenge page (%s): a WAF, captcha or bot check, not the article", m)
 			}
 		}
-		if bytes.Contains(scan, []byte("<form")) && bytes.Contains(scan, []byte("<script")) &&
-			visibleRunes(raw, formPageMaxRunes) < formPageMaxRunes {
-			return "challenge page: almost no text, a form and scripts"
-		}
+	}
+	if bytes.Contains(scan, []byte("<form")) && bytes.Contains(scan, []byte("<script")) &&
+		visibleRunes(raw, formPageMaxRunes) < formPageMaxRunes {
+		return "challenge page: almost no text, a form and scripts"
 	}
 	return ""
 }
