@@ -263,8 +263,10 @@ func (h *handler) article(ctx context.Context, p crawler.Page, f crawler.Fetcher
 	if why := refusal(art.Title, art.BodyText, p.Body); why != "" {
 		return fmt.Errorf("%w: %s", ErrRefused, why)
 	}
-	if strings.TrimSpace(art.BodyText) == "" && len(art.Videos) == 0 {
-		return errors.New("no article body found (selectors matched nothing and generic extraction found no text)")
+	// A gallery or a video is an article too: its images and captions (in
+	// the HTML, not the text) or its player are the content.
+	if strings.TrimSpace(art.BodyText) == "" && len(art.Videos) == 0 && len(art.Images) == 0 {
+		return errors.New("no article body found (selectors matched nothing and generic extraction found no text, image or video)")
 	}
 
 	refs, fresh := h.assets(ctx, f, art, log)

@@ -188,3 +188,36 @@ func TestArchiveFailureStopsTheCrawl(t *testing.T) {
 		t.Errorf("summary claims archived articles: %+v", sum)
 	}
 }
+
+func TestGalleryWithoutTextIsArchived(t *testing.T) {
+	site := newssite.New()
+	gallery := site.ArticlePaths()[0]
+	mux := http.NewServeMux()
+	mux.Handle("/", site)
+	mux.HandleFunc(gallery, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!DOCTYPE html><html><head><title>组图：初雪中的古城</title></head><body>
+<h1>组图：初雪中的古城</h1><span class="time">2021年11月22日 08:00</span>
+<div class="article_content">
+<figure><img src="/img/city.jpg" width="160" height="120"><figcaption>清晨的城墙</figcaption></figure>
+<figure><img src="/img/oldstreet.jpg" width="160" height="120"><figcaption>老街的屋檐</figcaption></figure>
+</div></body></html>`)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	st := archivetest.New(t)
+	if _, err := Crawl(context.Background(), testConfig(t, srv.URL, t.TempDir()), st, nil, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Lookup(srv.URL + gallery)
+	if err != nil {
+		t.Fatalf("the photo gallery was not archived: %v", err)
+	}
+	snap, err := st.Snapshot(info.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Content.Images) != 2 || len(snap.Assets) < 2 || !strings.Contains(snap.Content.BodyHTML, "清晨的城墙") {
+		t.Errorf("gallery archived with images %v, assets %d, body %q", snap.Content.Images, len(snap.Assets), snap.Content.BodyHTML)
+	}
+}
