@@ -149,7 +149,9 @@ func trim(s string) string {
 // same registrable domain (eTLD+1, from the public suffix list), so that
 // m.example.com and www.example.com are one site and example.com and
 // other.com, or a.github.io and b.github.io, are not. IP addresses and
-// single-label hosts must match exactly, port aside.
+// single-label hosts must match exactly. A port other than the scheme's
+// default must match too: two servers on one host are two sites (http and
+// https on their default ports are one).
 func SameSite(a, b string) bool {
 	ua, err := url.Parse(a)
 	if err != nil {
@@ -160,7 +162,7 @@ func SameSite(a, b string) bool {
 		return false
 	}
 	ha, hb := strings.ToLower(ua.Hostname()), strings.ToLower(ub.Hostname())
-	if ha == "" || hb == "" {
+	if ha == "" || hb == "" || explicitPort(ua) != explicitPort(ub) {
 		return false
 	}
 	if ha == hb {
@@ -172,4 +174,13 @@ func SameSite(a, b string) bool {
 	}
 	sb, err := publicsuffix.EffectiveTLDPlusOne(hb)
 	return err == nil && sa == sb
+}
+
+// explicitPort is u's port unless it is its scheme's default ("" then).
+func explicitPort(u *url.URL) string {
+	p := u.Port()
+	if (p == "80" && u.Scheme == "http") || (p == "443" && u.Scheme == "https") {
+		return ""
+	}
+	return p
 }

@@ -116,13 +116,16 @@ func TestSameSite(t *testing.T) {
 		want bool
 	}{
 		{"https://www.example.com/a", "https://m.example.com/b", true},
-		{"https://example.com/a", "http://EXAMPLE.com:8080/b", true},
+		{"https://example.com/a", "http://EXAMPLE.com:80/b", true},
+		{"https://example.com/a", "http://example.com:8080/b", false},
+		{"http://example.com:8080/a", "http://example.com:8080/b", true},
 		{"https://example.com/a", "https://other.com/a", false},
 		{"https://a.github.io/", "https://b.github.io/", false},
 		{"https://news.bbc.co.uk/", "https://www.bbc.co.uk/", true},
-		{"http://127.0.0.1:8080/a", "http://127.0.0.1:9090/b", true},
+		{"http://127.0.0.1:8080/a", "http://127.0.0.1:9090/b", false},
+		{"http://127.0.0.1:8080/a", "http://127.0.0.1:8080/b", true},
 		{"http://127.0.0.1/a", "http://127.0.0.2/b", false},
-		{"http://localhost/a", "http://localhost:1/b", true},
+		{"http://localhost/a", "http://localhost:80/b", true},
 		{"/relative", "https://example.com/", false},
 		{"::bad", "https://example.com/", false},
 	}

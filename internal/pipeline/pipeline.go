@@ -271,7 +271,7 @@ func (h *handler) article(ctx context.Context, p crawler.Page, f crawler.Fetcher
 
 	refs, fresh := h.assets(ctx, f, art, log)
 	capture := archive.Capture{
-		URL:       articleURL(p.URL, art.Canonical),
+		URL:       articleURL(fetchedURL(p), art.Canonical),
 		Requested: p.URL,
 		Source:    p.Source,
 		Fetch: archive.Fetch{
@@ -306,6 +306,17 @@ func (h *handler) article(ctx context.Context, p crawler.Page, f crawler.Fetcher
 	h.assetsNew.Add(int64(res.AssetsNew))
 	h.assetsBytes.Add(res.AssetsBytes)
 	return nil
+}
+
+// fetchedURL is the canonical form of the URL a page was finally served
+// from: a link that redirects to an article is that article, not another.
+func fetchedURL(p crawler.Page) string {
+	if p.FinalURL != "" {
+		if c, err := canon.URL(p.FinalURL); err == nil {
+			return c
+		}
+	}
+	return p.URL
 }
 
 // articleURL picks the URL that identifies the article: rel=canonical when

@@ -26,6 +26,7 @@ func TestArticleURL(t *testing.T) {
 		{"no canonical", "https://a.example/n/1.html", "", "https://a.example/n/1.html"},
 		{"canonical honoured, tracking removed", "https://a.example/n/1.html?from=rss", "https://A.example/n/1.html?utm_source=x#top", "https://a.example/n/1.html"},
 		{"canonical to another host of the site", "https://m.news.example.com/n/1.html", "https://www.news.example.com/n/1.html", "https://www.news.example.com/n/1.html"},
+		{"canonical to another port of the same host ignored", "http://127.0.0.1:18082/a/1", "http://127.0.0.1:18080/a/1", "http://127.0.0.1:18082/a/1"},
 		{"canonical to another site ignored", "https://evil.example.net/n/1.html", "https://news.example.com/n/1.html", "https://evil.example.net/n/1.html"},
 		{"canonical to the front page ignored", "https://a.example/n/1.html", "https://a.example/", "https://a.example/n/1.html"},
 		{"non-http canonical ignored", "https://a.example/n/1.html", "javascript:alert(1)", "https://a.example/n/1.html"},
@@ -219,5 +220,37 @@ func TestGalleryWithoutTextIsArchived(t *testing.T) {
 	}
 	if len(snap.Content.Images) != 2 || len(snap.Assets) < 2 || !strings.Contains(snap.Content.BodyHTML, "清晨的城墙") {
 		t.Errorf("gallery archived with images %v, assets %d, body %q", snap.Content.Images, len(snap.Assets), snap.Content.BodyHTML)
+	}
+}
+
+func TestRedirectIsTheSameArticle(t *testing.T) {
+	site := newssite.New()
+	mux := http.NewServeMux()
+	mux.Handle("/", site)
+	mux.HandleFunc("/article/9999.html", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/article/1002.html", http.StatusFound)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	mux.HandleFunc("/sitemap.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprintf(w, `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`+
+			`<url><loc>%[1]s/article/9999.html</loc></url><url><loc>%[1]s/article/1002.html</loc></url></urlset>`, srv.URL)
+	})
+	st := archivetest.New(t)
+	if _, err := Crawl(context.Background(), testConfig(t, srv.URL, t.TempDir()), st, nil, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	arts, err := st.Articles(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range arts {
+		if strings.HasSuffix(a.URL, "/article/9999.html") {
+			t.Errorf("the redirecting URL became an article of its own: %s", a.URL)
+		}
+		if strings.HasSuffix(a.URL, "/article/1002.html") && a.Versions != 1 {
+			t.Errorf("%s has %d versions, want 1", a.URL, a.Versions)
+		}
 	}
 }

@@ -58,6 +58,11 @@ var (
 // served.
 func refusal(title, text string, raw []byte) string {
 	n := utf8.RuneCountInString(strings.TrimSpace(text))
+	if strings.TrimSpace(title) == "" && n < tinyRunes {
+		// A maintenance notice or an empty shell: an article has a title
+		// or, at the least, real text.
+		return "no title and almost no text: not an article page"
+	}
 	head := firstRunes(text, 200)
 	if n < softNotFoundMaxRunes && notFoundTitleRE.MatchString(title) ||
 		n < tinyRunes && notFoundRE.MatchString(head) {

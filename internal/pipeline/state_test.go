@@ -179,6 +179,7 @@ func TestRefusal(t *testing.T) {
 		{"a news brief whose title says not found", "Missing hiker not found after three days", "Rescue teams searched the ridge again on Sunday. The hiker, 34, has not been found.", page("<p>Rescue teams searched the ridge again on Sunday.</p>"), false},
 		{"a short article with a reCAPTCHA comment form", "市图书馆延长开放时间", strings.Repeat("市图书馆自下月起延长开放时间。", 20), page("<p>" + strings.Repeat("市图书馆自下月起延长开放时间。", 20) + `</p><form id="comment"><div class="g-recaptcha"></div></form><script src="https://www.google.com/recaptcha/api.js"></script><footer>` + long + "</footer>"), false},
 		{"a brief titled with a page deletion in its text", "网友热议：旧帖页面已删除？", "平台回应称相关页面已删除，系用户自行操作。", page("<p>平台回应称相关页面已删除，系用户自行操作。</p><footer>" + long + "</footer>"), false},
+		{"maintenance page without a title", "", "Site under maintenance, back soon.", page("<p>Site under maintenance, back soon.</p>"), true},
 		{"soft 404 title", "404 Not Found", "The page you requested could not be found.", page("<h1>404</h1>"), true},
 		{"soft 404 title zh", "页面不存在 - 青川新闻", "返回首页", page("<p>返回首页</p>"), true},
 		{"soft 404 body zh", "青川新闻", "抱歉，您访问的页面不存在！返回首页", page("<p>抱歉，您访问的页面不存在！</p>"), true},
