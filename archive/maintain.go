@@ -17,9 +17,11 @@ import (
 
 // Backup writes a consistent copy of the archive to dest while crawls may
 // run: bbolt's Tx.WriteTo inside one read transaction (a writer waits for
-// the copy), to dest+".tmp", synced, then renamed to dest. The copy is then
-// checked with VerifyFile; its report is returned. An existing dest is
-// refused unless force. It returns the size of the copy.
+// the copy), to dest+".tmp", synced, and checked with VerifyFile; only a
+// copy with no problems is renamed to dest, so a failed backup never
+// replaces an older good one (the damaged copy is removed). Its report is
+// returned. An existing dest is refused unless force. It returns the size of
+// the copy.
 func (s *Store) Backup(ctx context.Context, dest string, force bool) (int64, *Report, error) {
 	if _, err := os.Stat(dest); err == nil && !force {
 		return 0, nil, fmt.Errorf("backup: %s exists (give --force to replace it): %w", dest, fs.ErrExist)
@@ -40,6 +42,17 @@ func (s *Store) Backup(ctx context.Context, dest string, force bool) (int64, *Re
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	var rep *Report
+	if err == nil {
+		rep, err = VerifyFile(ctx, tmp, Options{Timeout: s.opWait})
+		if err != nil {
+			err = fmt.Errorf("verify the copy: %w", err)
+		}
+	}
+	if err == nil && !rep.OK {
+		_ = os.Remove(tmp)
+		return size, rep, nil // the caller reports the problems; dest is untouched
+	}
 	if err == nil {
 		err = os.Rename(tmp, dest)
 	}
@@ -49,10 +62,6 @@ func (s *Store) Backup(ctx context.Context, dest string, force bool) (int64, *Re
 	if err != nil {
 		_ = os.Remove(tmp)
 		return 0, nil, fmt.Errorf("backup to %s: %w", dest, err)
-	}
-	rep, err := VerifyFile(ctx, dest, Options{Timeout: s.opWait})
-	if err != nil {
-		return size, nil, fmt.Errorf("backup: verify the copy: %w", err)
 	}
 	return size, rep, nil
 }

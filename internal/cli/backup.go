@@ -19,7 +19,8 @@ func newBackupCommand(g *globals) *cobra.Command {
 		Short: "Write a consistent, verified copy of the archive",
 		Long: `Backup copies the archive to DEST while crawls may run: the copy is taken in
 one read transaction (a crawl's writes wait until it is done), written to
-DEST.tmp, synced and renamed, then verified like 'chronicle verify'. An
+DEST.tmp, synced, verified like 'chronicle verify', and only then renamed to
+DEST, so a copy that does not verify never replaces an older backup. An
 existing DEST is refused unless --force.
 
 ` + exitHelp,
@@ -37,7 +38,7 @@ existing DEST is refused unless --force.
 				fmt.Fprintf(g.stdout, "backup %s: %s (archive %s)\n", args[0], humanBytes(size), humanBytes(before))
 				printReport(g, rep, false)
 				if !rep.OK {
-					return failure{msg: "the copy does not verify: the archive itself may be damaged, run 'chronicle verify'"}
+					return failure{msg: fmt.Sprintf("the copy does not verify, so %s was not written: the archive itself may be damaged, run 'chronicle verify'", args[0])}
 				}
 				return nil
 			})

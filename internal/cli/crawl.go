@@ -99,6 +99,9 @@ func runCrawl(cmd *cobra.Command, g *globals, o crawlOptions) error {
 			sum.Sources, sum.PagesFetched, sum.ArticlesNew, sum.ArticlesUpdated, sum.ArticlesUnchanged,
 			sum.AssetsNew, humanBytes(sum.AssetsBytes), sum.Errors, float64(sum.DurationMS)/1000)
 	}
+	if errors.Is(crawlErr, context.Canceled) {
+		return failure{msg: "crawl interrupted: what was archived stays archived, and the next crawl resumes the rest"}
+	}
 	if errors.Is(crawlErr, pipeline.ErrAllSourcesFailed) {
 		return failure{msg: "every source failed: see the log above"}
 	}

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -109,5 +111,34 @@ func TestVerifyTiers(t *testing.T) {
 	// --max-duration stops cleanly and says how far it got.
 	if _, rep := report("--max-duration", "1ns"); rep.Complete || rep.Checked >= rep.Total {
 		t.Errorf("--max-duration 1ns: %+v, want an incomplete report", rep)
+	}
+}
+
+func TestBackupOfADamagedArchiveWritesNothing(t *testing.T) {
+	e := newEnv(t)
+	e.crawl()
+	dest := filepath.Join(e.dir, "good.db")
+	e.must("backup", dest)
+	good, err := os.ReadFile(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mutate(func(tx *bolt.Tx) error { // rot one image
+		b := tx.Bucket([]byte("assets"))
+		k := firstKey(tx, "assets")
+		v := append([]byte(nil), b.Get(k)...)
+		v[0] ^= 0xff
+		return b.Put(k, v)
+	})
+	code, _, errs := e.run("backup", dest, "--force")
+	if code != ExitFailure || !strings.Contains(errs, "was not written") {
+		t.Errorf("backup of a damaged archive: exit %d, stderr %q", code, errs)
+	}
+	after, err := os.ReadFile(dest)
+	if err != nil || !bytes.Equal(after, good) {
+		t.Errorf("the older good backup was replaced or removed (%v)", err)
+	}
+	if _, err := os.Stat(dest + ".tmp"); !os.IsNotExist(err) {
+		t.Errorf("the damaged copy was left behind: %v", err)
 	}
 }

@@ -106,11 +106,12 @@ func newScheduler(ctx context.Context, cfg *config.Config, st *archive.Store, g 
 }
 
 func (s *scheduler) crawl(name string) {
-	log := s.g.log.With().Str("source", name).Logger()
+	// The pipeline and the crawler add the source to their own lines.
+	log := s.g.log
 	s.mu.Lock()
 	if s.running[name] || s.ctx.Err() != nil {
 		s.mu.Unlock()
-		log.Warn().Msg("crawl due while the previous one still runs: skipped")
+		log.Warn().Str("source", name).Msg("crawl due while the previous one still runs: skipped")
 		return
 	}
 	s.running[name] = true
@@ -131,7 +132,7 @@ func (s *scheduler) crawl(name string) {
 	if errors.Is(err, pipeline.ErrArchiveFailed) {
 		s.stop(err) // every further crawl would fail the same way
 	}
-	ev.Int("pages", sum.PagesFetched).Int("new", sum.ArticlesNew).Int("updated", sum.ArticlesUpdated).
+	ev.Str("source", name).Int("pages", sum.PagesFetched).Int("new", sum.ArticlesNew).Int("updated", sum.ArticlesUpdated).
 		Int("unchanged", sum.ArticlesUnchanged).Int("assets_new", sum.AssetsNew).Int("errors", sum.Errors).
 		Int64("ms", sum.DurationMS).Msg("crawl finished")
 }

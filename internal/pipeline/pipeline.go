@@ -112,7 +112,7 @@ func CrawlWithProgress(ctx context.Context, cfg *config.Config, store *archive.S
 	sum.DurationMS = time.Since(start).Milliseconds()
 	switch {
 	case runErr != nil:
-		err = fmt.Errorf("crawl: %w", runErr)
+		err = runErr
 	case sum.Sources > 0 && sum.SourcesFailed == sum.Sources:
 		err = ErrAllSourcesFailed
 	}
