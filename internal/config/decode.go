@@ -85,9 +85,27 @@ func parseCron(spec string) (err error) {
 			err = fmt.Errorf("cannot parse: %v", r)
 		}
 	}()
-	_, err = cron.ParseStandard(spec)
-	return err
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return err
+	}
+	// "@every 0s" would start a crawl the moment the last one ends; a
+	// schedule that never fires (February 31st) is a mistake the user would
+	// not notice.
+	// (cron rounds a shorter @every up to a second without a word.)
+	if d, ok := strings.CutPrefix(spec, "@every "); ok {
+		if every, err := time.ParseDuration(strings.TrimSpace(d)); err == nil && every < minScheduleInterval {
+			return fmt.Errorf("runs every %s: the shortest interval is %s", every, minScheduleInterval)
+		}
+	}
+	if sched.Next(time.Now()).IsZero() {
+		return errors.New("never runs: no such date")
+	}
+	return nil
 }
+
+// minScheduleInterval is the shortest @every a schedule may give.
+const minScheduleInterval = time.Second
 
 func parseBytes(b []byte, name string) (*Config, error) {
 	d := &decoder{file: name, anchors: map[string]ast.Node{}}

@@ -107,6 +107,8 @@ func TestErrors(t *testing.T) {
 		{"cron six fields", source("schedule: \"0 */30 * * * *\""), `c.yaml:4: sources[0].schedule: invalid cron expression "0 */30 * * * *": expected exactly 5 fields, found 6`},
 		{"cron out of range", source("schedule: \"61 * * * *\""), `c.yaml:4: sources[0].schedule: invalid cron expression "61 * * * *": end of range (61) above maximum (59)`},
 		{"cron bad descriptor", source("schedule: \"@sometimes\""), `c.yaml:4: sources[0].schedule: invalid cron expression "@sometimes": unrecognized descriptor`},
+		{"cron every 0s", source("schedule: \"@every 0s\""), `c.yaml:4: sources[0].schedule: invalid cron expression "@every 0s": runs every 0s: the shortest interval is 1s`},
+		{"cron never fires", source("schedule: \"0 0 31 2 *\""), `c.yaml:4: sources[0].schedule: invalid cron expression "0 0 31 2 *": never runs: no such date`},
 		{"cron tz prefix", source("schedule: \"TZ=Europe/Paris\""), `c.yaml:4: sources[0].schedule: invalid cron expression "TZ=Europe/Paris": set the source's timezone instead`},
 
 		// timezones
