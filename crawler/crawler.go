@@ -290,7 +290,7 @@ func (r *run) article(ctx context.Context, j job, h Handler) (finished bool) {
 		return false
 	case errors.Is(err, ErrDeferred):
 		r.deferred.Add(1)
-		r.log.Info().Str("source", name).Str("url", j.url).Err(err).Msg("article deferred to the next run")
+		r.log.Warn().Str("source", name).Str("url", j.url).Err(err).Msg("article deferred to the next run")
 		return false
 	case err != nil:
 		r.fail(ctx, j.src, j.url, "fetch article", err)
