@@ -115,6 +115,10 @@ func runVerify(ctx context.Context, g *globals, o verifyOptions) error {
 		return fmt.Errorf("verify %s: %w", cfg.Archive, err)
 	}
 	printReport(g, rep, o.json)
+	if !rep.Complete {
+		g.log.Warn().Int64("checked", rep.Checked).Int64("total", rep.Total).
+			Msg("verify stopped at --max-duration: not a complete check; run it again, or spread it over runs with --subset")
+	}
 	if !rep.OK {
 		return failure{}
 	}
