@@ -301,17 +301,9 @@ func (s *Store) FetchState(url string) (st FetchState, ok bool, err error) {
 		return FetchState{}, false, nil
 	}
 	err = s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFetchState)
-		if b == nil {
-			return nil // an archive from before the bucket, opened read-only
-		}
-		v := b.Get([]byte(url))
-		if v == nil {
-			return nil
-		}
 		var rec fetchStateRecord
-		if err := openJSON(v, &rec); err != nil {
-			return fmt.Errorf("%w: fetch_state %q: %v", ErrCorrupt, url, err)
+		if found, err := getRecord(tx, bucketFetchState, url, &rec); !found || err != nil {
+			return err
 		}
 		ok = true
 		st = FetchState{
@@ -459,17 +451,9 @@ func (s *Store) Robots(host string) (e RobotsEntry, ok bool, err error) {
 		return RobotsEntry{}, false, nil
 	}
 	err = s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRobots)
-		if b == nil {
-			return nil // an archive from before the bucket, opened read-only
-		}
-		v := b.Get([]byte(host))
-		if v == nil {
-			return nil
-		}
 		var rec robotsRecord
-		if err := openJSON(v, &rec); err != nil {
-			return fmt.Errorf("%w: robots %q: %v", ErrCorrupt, host, err)
+		if found, err := getRecord(tx, bucketRobots, host, &rec); !found || err != nil {
+			return err
 		}
 		e, ok = RobotsEntry{Status: rec.Status, Body: rec.Body, Fetched: rec.Fetched, Expires: rec.Expires}, true
 		return nil
@@ -593,4 +577,22 @@ func quoteKey(bucket []byte, k []byte) string {
 	sb.WriteByte('/')
 	fmt.Fprintf(&sb, "%q", k)
 	return sb.String()
+}
+
+// getRecord opens the record at key of the named bucket into rec; found is
+// false when there is none, or no bucket (an archive from before it,
+// opened read-only).
+func getRecord(tx *bolt.Tx, name []byte, key string, rec any) (found bool, err error) {
+	b := tx.Bucket(name)
+	if b == nil {
+		return false, nil
+	}
+	v := b.Get([]byte(key))
+	if v == nil {
+		return false, nil
+	}
+	if err := openJSON(v, rec); err != nil {
+		return false, fmt.Errorf("%w: %s %q: %v", ErrCorrupt, name, key, err)
+	}
+	return true, nil
 }
