@@ -856,26 +856,15 @@ func (v *verifier) stringKeyProblem(name, k []byte) bool {
 // from an archive written before they existed: each then counts as empty.
 func (v *verifier) frontier() error {
 	return v.each(bucketFrontier, false, func(_ *bolt.Tx, k, val []byte) {
-		v.report.BytesChecked += int64(len(val))
-		if v.stringKeyProblem(bucketFrontier, k) {
-			return
-		}
 		var rec frontierRecord
-		if err := openJSON(val, &rec); err != nil {
-			v.envelopeProblem(quoteKey(bucketFrontier, k), "frontier", err)
-		}
+		v.stateRecord(bucketFrontier, k, val, &rec)
 	})
 }
 
 func (v *verifier) fetchState() error {
 	return v.each(bucketFetchState, false, func(_ *bolt.Tx, k, val []byte) {
-		v.report.BytesChecked += int64(len(val))
-		if v.stringKeyProblem(bucketFetchState, k) {
-			return
-		}
 		var rec fetchStateRecord
-		if err := openJSON(val, &rec); err != nil {
-			v.envelopeProblem(quoteKey(bucketFetchState, k), "fetch_state", err)
+		if !v.stateRecord(bucketFetchState, k, val, &rec) {
 			return
 		}
 		if rec.Kind != KindArticle && rec.Kind != KindAsset {
@@ -886,15 +875,23 @@ func (v *verifier) fetchState() error {
 
 func (v *verifier) robots() error {
 	return v.each(bucketRobots, false, func(_ *bolt.Tx, k, val []byte) {
-		v.report.BytesChecked += int64(len(val))
-		if v.stringKeyProblem(bucketRobots, k) {
-			return
-		}
 		var rec robotsRecord
-		if err := openJSON(val, &rec); err != nil {
-			v.envelopeProblem(quoteKey(bucketRobots, k), "robots", err)
-		}
+		v.stateRecord(bucketRobots, k, val, &rec)
 	})
+}
+
+// stateRecord checks what every crawl-state record shares, its string key
+// and its envelope, decoding it into rec; false when it is unusable.
+func (v *verifier) stateRecord(bucket, k, val []byte, rec any) bool {
+	v.report.BytesChecked += int64(len(val))
+	if v.stringKeyProblem(bucket, k) {
+		return false
+	}
+	if err := openJSON(val, rec); err != nil {
+		v.envelopeProblem(quoteKey(bucket, k), string(bucket), err)
+		return false
+	}
+	return true
 }
 
 func (v *verifier) runs() error {
