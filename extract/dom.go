@@ -186,19 +186,28 @@ func textLen(n *html.Node) int {
 	return utf8.RuneCountInString(cleanSpace(textOf(n)))
 }
 
-// cleanSpace collapses whitespace and drops control characters (a title
-// with an escape sequence in it must not reach a terminal or a file name).
+// cleanSpace collapses whitespace and drops control characters and bidi
+// overrides (a title with an escape sequence or a U+202E in it must not
+// reach a terminal or a file name, where it could make text read as other
+// text).
 func cleanSpace(s string) string {
 	s = strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+	if strings.IndexFunc(s, dropped) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if dropped(r) {
 			return -1
 		}
 		return r
 	}, s)
+}
+
+// dropped tells the runes cleanSpace removes: controls, and the bidi
+// embedding, override and isolate characters (U+202A-U+202E,
+// U+2066-U+2069). Joiners and other format characters stay: emoji need them.
+func dropped(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
 }
 
 var blockTags = map[string]bool{

@@ -499,15 +499,21 @@ func TestRulesFallBack(t *testing.T) {
 }
 
 func TestControlCharactersAreDropped(t *testing.T) {
-	page := "<html><head><title>Bad\x01\x07\x1b[31m title</title></head><body><article><h1>Bad\x1b[31m\x07 title</h1>" +
+	page := "<html><head><title>Bad\x01\x07\x1b[31m title</title></head><body><article><h1>Bad\x1b[31m\x07 title \u202egpj.exe\u202c 👩\u200d💻</h1>" +
 		"<p>" + strings.Repeat("Some ordinary words of an article body, long enough to be the body. ", 8) + "\x1b[2J</p></article></body></html>"
 	a, err := Extract(Input{Body: []byte(page), URL: mustURL(t, "https://example.org/a/1.html"), FetchedAt: fetched})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(a.Title, "gpj.exe") {
+		t.Fatalf("title %q is not the heading's, the case this test is about", a.Title)
+	}
+	if !strings.Contains(a.Title, "👩\u200d💻") {
+		t.Errorf("title %q lost the zero-width joiner of an emoji", a.Title)
+	}
 	for name, v := range map[string]string{"title": a.Title, "body text": a.BodyText} {
-		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\n' }) {
-			t.Errorf("%s keeps control characters: %q", name, v)
+		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\n' || r == 0x202e || r == 0x202c }) {
+			t.Errorf("%s keeps control or bidi override characters: %q", name, v)
 		}
 	}
 }
