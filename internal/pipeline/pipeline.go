@@ -27,17 +27,9 @@ import (
 const maxAssetsPerArticle = 64
 
 // Summary is the result of one crawl; its JSON form is the `crawl --json`
-// contract.
+// contract: the counts a run records in the archive, which define it once.
 type Summary struct {
-	Sources           int   `json:"sources"`
-	PagesFetched      int   `json:"pages_fetched"`
-	ArticlesNew       int   `json:"articles_new"`
-	ArticlesUpdated   int   `json:"articles_updated"`
-	ArticlesUnchanged int   `json:"articles_unchanged"`
-	AssetsNew         int   `json:"assets_new"`
-	AssetsBytes       int64 `json:"assets_bytes"`
-	Errors            int   `json:"errors"`
-	DurationMS        int64 `json:"duration_ms"`
+	archive.RunCounts
 
 	// SourcesFailed counts sources none of whose seeds could be read; when
 	// it equals Sources the crawl failed as a whole.
@@ -212,14 +204,14 @@ func newHandler(store *archive.Store, sources []*config.Source, log zerolog.Logg
 }
 
 func (h *handler) summary() Summary {
-	return Summary{
+	return Summary{RunCounts: archive.RunCounts{
 		ArticlesNew:       int(h.newArticles.Load()),
 		ArticlesUpdated:   int(h.updated.Load()),
 		ArticlesUnchanged: int(h.unchanged.Load()),
 		AssetsNew:         int(h.assetsNew.Load()),
 		AssetsBytes:       h.assetsBytes.Load(),
 		Errors:            int(h.errs.Load()),
-	}
+	}}
 }
 
 // Article extracts one fetched page, downloads the images it references and

@@ -35,11 +35,7 @@ func recordRun(ctx context.Context, store *archive.Store, start time.Time, sourc
 		Start:   start,
 		End:     time.Now(),
 		Stopped: stoppedReason(ctx, err),
-		Counts: archive.RunCounts{
-			Sources: sum.Sources, PagesFetched: sum.PagesFetched,
-			ArticlesNew: sum.ArticlesNew, ArticlesUpdated: sum.ArticlesUpdated, ArticlesUnchanged: sum.ArticlesUnchanged,
-			AssetsNew: sum.AssetsNew, AssetsBytes: sum.AssetsBytes, Errors: sum.Errors, DurationMS: sum.DurationMS,
-		},
+		Counts:  sum.RunCounts,
 	}
 	for _, s := range sources {
 		run.Sources = append(run.Sources, s.Name)
